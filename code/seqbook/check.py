@@ -1,0 +1,115 @@
+"""Self-checks for exercises: the reader's code is run against a reference and any
+difference is explained in Chinese, with the input that exposed it."""
+
+import copy
+import math
+
+import torch
+
+
+class CheckFailed(AssertionError):
+    """The reader's answer differs from the reference; the message says where and how."""
+
+
+def _differs(got, expected, rtol: float, atol: float) -> str | None:
+    """A Chinese description of how ``got`` differs from ``expected``, or None if equal."""
+    if isinstance(expected, torch.Tensor):
+        if not isinstance(got, torch.Tensor):
+            return f"应返回张量（torch.Tensor），实际返回了 {type(got).__name__}"
+        if got.shape != expected.shape:
+            return f"形状应为 {tuple(expected.shape)}，实际为 {tuple(got.shape)}"
+        try:
+            torch.testing.assert_close(got, expected, rtol=rtol, atol=atol, check_dtype=False)
+        except AssertionError as err:
+            return "数值不一致：" + str(err).splitlines()[0]
+        return None
+    if isinstance(expected, float) or isinstance(got, float):
+        ok = isinstance(got, (int, float)) and math.isclose(got, expected, rel_tol=rtol, abs_tol=atol)
+        return None if ok else f"应为 {expected!r}，实际为 {got!r}"
+    if isinstance(expected, (list, tuple)) and isinstance(got, (list, tuple)):
+        if len(got) != len(expected):
+            return f"长度应为 {len(expected)}，实际为 {len(got)}（应为 {expected!r}，实际为 {got!r}）"
+        for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+            why = _differs(g, e, rtol, atol)
+            if why:
+                return f"第 {i} 个元素：{why}"
+        return None
+    return None if got == expected else f"应为 {expected!r}，实际为 {got!r}"
+
+
+def check(candidate, reference, cases, *, name=None, rtol=1e-5, atol=1e-6) -> int:
+    """Call ``candidate`` and ``reference`` on every case and compare the results.
+
+    ``cases`` is a list of argument tuples (a single argument may be given bare).
+    Raises :class:`CheckFailed` at the first difference; returns the number of cases passed.
+    """
+    name = name or getattr(candidate, "__name__", "你的函数")
+    cases = list(cases)
+    if not cases:
+        raise ValueError("cases 为空：至少给出一组测试输入。")
+    for number, args in enumerate(cases, start=1):
+        args = args if isinstance(args, tuple) else (args,)
+        shown = ", ".join(_short(a) for a in args)
+        expected = reference(*copy.deepcopy(args))
+        try:
+            got = candidate(*copy.deepcopy(args))
+        except Exception as err:  # the reader's code may raise anything; explain it
+            raise CheckFailed(
+                f"第 {number} 个测试：调用 {name}({shown}) 时出错：{type(err).__name__}: {err}"
+            ) from None
+        why = _differs(got, expected, rtol, atol)
+        if why:
+            raise CheckFailed(f"第 {number} 个测试：{name}({shown}) {why}")
+    print(f"✓ {name}：{len(cases)} 个测试全部通过")
+    return len(cases)
+
+
+def check_layer(candidate_cls, reference_cls, init_kwargs, inputs, *, rtol=1e-5, atol=1e-6) -> int:
+    """Check a reader's layer class against a reference layer (e.g. ``torch.nn.RNNCell``).
+
+    For each kwargs dict in ``init_kwargs`` both layers are built, the reference's weights are
+    loaded into the candidate (so parameter names and shapes must match), and outputs and
+    gradients are compared on ``inputs(kwargs)``, a function returning the argument tuple.
+    """
+    passed = 0
+    for kwargs in init_kwargs:
+        reference = reference_cls(**kwargs)
+        candidate = candidate_cls(**kwargs)
+        label = f"{candidate_cls.__name__}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+        try:
+            candidate.load_state_dict(reference.state_dict())
+        except RuntimeError as err:
+            raise CheckFailed(f"{label} 的参数名或形状与 {reference_cls.__name__} 不一致：{err}") from None
+        args = inputs(kwargs)
+        ref_args = [a.detach().clone().requires_grad_(a.is_floating_point()) for a in args]
+        cand_args = [a.detach().clone().requires_grad_(a.is_floating_point()) for a in args]
+        expected, got = reference(*ref_args), candidate(*cand_args)
+        why = _differs(list(_flat(got)), list(_flat(expected)), rtol, atol)
+        if why:
+            raise CheckFailed(f"{label} 的输出与 {reference_cls.__name__} 不同：{why}")
+        sum(t.sum() for t in _flat(expected)).backward()
+        sum(t.sum() for t in _flat(got)).backward()
+        for pname, p in reference.named_parameters():
+            why = _differs(dict(candidate.named_parameters())[pname].grad, p.grad, rtol, atol)
+            if why:
+                raise CheckFailed(f"{label} 的参数 {pname} 的梯度与参考实现不同：{why}")
+        passed += 1
+    print(f"✓ {candidate_cls.__name__}：{passed} 种配置的输出和梯度都与 {reference_cls.__name__} 一致")
+    return passed
+
+
+def _flat(value):
+    """The tensors inside a (possibly nested) tuple of outputs, in order."""
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _flat(item)
+
+
+def _short(value) -> str:
+    """A short readable form of an argument for messages."""
+    if isinstance(value, torch.Tensor):
+        return f"张量{tuple(value.shape)}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,55 @@
+import pytest
+import torch
+
+from seqbook.check import CheckFailed, check, check_layer
+
+
+def reference_square(x):
+    return x * x
+
+
+def test_check_passes_and_counts(capsys):
+    assert check(lambda x: x**2, reference_square, [1, 2, 3.5], name="square") == 3
+    assert "3 个测试全部通过" in capsys.readouterr().out
+
+
+def test_check_names_the_failing_input():
+    with pytest.raises(CheckFailed, match=r"第 2 个测试：square\(3\) 应为 9，实际为 6"):
+        check(lambda x: x * 2, reference_square, [2, 3], name="square")
+
+
+def test_check_explains_exceptions_and_shapes():
+    with pytest.raises(CheckFailed, match="ZeroDivisionError"):
+        check(lambda x: 1 / 0, reference_square, [1])
+    with pytest.raises(CheckFailed, match=r"形状应为 \(2, 2\)，实际为 \(4,\)"):
+        check(lambda t: (t @ t).flatten(), lambda t: t @ t, [torch.eye(2)])
+
+
+def test_check_compares_nested_lists():
+    with pytest.raises(CheckFailed, match="第 1 个元素"):
+        check(lambda s: [("a", "b"), ("b", "x")], lambda s: [("a", "b"), ("b", "c")], ["abc"])
+
+
+def test_check_needs_cases():
+    with pytest.raises(ValueError, match="cases"):
+        check(reference_square, reference_square, [])
+
+
+class ScaledRNNCell(torch.nn.RNNCell):
+    """A wrong cell: same parameters as nn.RNNCell, different output."""
+
+    def forward(self, x, h=None):
+        return 2 * super().forward(x, h)
+
+
+def rnn_inputs(kwargs):
+    return (torch.randn(3, kwargs["input_size"]), torch.randn(3, kwargs["hidden_size"]))
+
+
+def test_check_layer_accepts_an_equal_layer_and_rejects_a_wrong_one():
+    configs = [{"input_size": 4, "hidden_size": 5}, {"input_size": 2, "hidden_size": 3, "bias": False}]
+    assert check_layer(torch.nn.RNNCell, torch.nn.RNNCell, configs, rnn_inputs) == 2
+    with pytest.raises(CheckFailed, match="输出"):
+        check_layer(ScaledRNNCell, torch.nn.RNNCell, configs, rnn_inputs)
+    with pytest.raises(CheckFailed, match="参数名或形状"):
+        check_layer(torch.nn.GRUCell, torch.nn.RNNCell, configs, rnn_inputs)
