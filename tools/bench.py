@@ -17,8 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "chapters" / "appendix" / "runtimes.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
