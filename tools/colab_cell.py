@@ -35,6 +35,7 @@ def colab_cell() -> dict:
     return {
         "cell_type": "code",
         "execution_count": None,
+        "id": "colab-install",
         "metadata": {"tags": [TAG]},
         "outputs": [],
         "source": colab_cell_source().splitlines(keepends=True),
