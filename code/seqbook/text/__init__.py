@@ -1,6 +1,12 @@
-"""Text to ids: tokenizers (characters, jieba words, n-grams), ``Vocab``, padding and collate."""
+"""Text to ids: tokenizers (characters, jieba words, n-grams, maximum matching), ``Vocab``,
+padding and collate."""
 
 from seqbook.text.batching import IGNORE_INDEX, collate, pad
+from seqbook.text.matching import (
+    backward_max_match,
+    bidirectional_max_match,
+    forward_max_match,
+)
 from seqbook.text.tokenizers import char_tokenize, jieba_tokenizer, ngrams, word_tokenize
 from seqbook.text.vocab import PAD, PAD_ID, UNK, UNK_ID, Vocab
 
@@ -11,8 +17,11 @@ __all__ = [
     "UNK",
     "UNK_ID",
     "Vocab",
+    "backward_max_match",
+    "bidirectional_max_match",
     "char_tokenize",
     "collate",
+    "forward_max_match",
     "jieba_tokenizer",
     "ngrams",
     "pad",
