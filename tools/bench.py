@@ -2,6 +2,7 @@
 
     python tools/bench.py              # every notebook in _toc.yml; updates the appendix
     python tools/bench.py PATH ...     # only these notebooks; prints, updates nothing
+    python tools/bench.py --layers     # only the layer timings; updates their part of the appendix
 
 Each notebook runs in a fresh child process whose kernel is its own child, so the peak
 resident memory of the kernel is read with getrusage(RUSAGE_CHILDREN) in that process.
@@ -20,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "chapters" / "appendix" / "runtimes.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+LAYERS_START, LAYERS_END = "<!-- layers:start -->", "<!-- layers:end -->"
 
 
 def toc_notebooks() -> list[Path]:
@@ -39,8 +41,12 @@ def execute(path: Path) -> dict:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-    return {"seconds": seconds, "peak_mib": peak_kib / 1024}
+    kernel = resource.getrusage(resource.RUSAGE_CHILDREN)  # the kernel, once it has exited
+    return {
+        "seconds": seconds,
+        "cpu_seconds": kernel.ru_utime + kernel.ru_stime,
+        "peak_mib": kernel.ru_maxrss / 1024,  # ru_maxrss is in KiB on Linux
+    }
 
 
 def measure(path: Path) -> dict:
@@ -62,18 +68,70 @@ def table(rows: list[tuple[str, dict]]) -> str:
         f"测量环境：{os.cpu_count()} 个 CPU 核，Python {platform.python_version()}，"
         f"PyTorch {torch.__version__}，{time.strftime('%Y-%m-%d')}。",
         "",
-        "| 笔记本 | 时间（秒） | 峰值内存（MiB） |",
-        "|---|---:|---:|",
+        "| 笔记本 | 墙钟时间（秒） | CPU 时间（秒） | 峰值内存（MiB） |",
+        "|---|---:|---:|---:|",
     ]
-    lines += [f"| `{name}` | {m['seconds']:.1f} | {m['peak_mib']:.0f} |" for name, m in rows]
-    lines.append(f"| **合计** | **{total:.1f}** | |")
+    lines += [
+        f"| `{name}` | {m['seconds']:.1f} | {m['cpu_seconds']:.1f} | {m['peak_mib']:.0f} |"
+        for name, m in rows
+    ]
+    lines.append(f"| **合计** | **{total:.1f}** | **{sum(m['cpu_seconds'] for _, m in rows):.1f}** | |")
     return "\n".join(lines)
+
+
+def time_layers(sizes=((64, 50, 256), (8, 50, 64)), repeats: int = 5) -> str:
+    """Forward + backward time per batch of seqbook.nn.LSTM and torch.nn.LSTM on the CPU,
+    for each (batch, length, size) in ``sizes``; a Markdown table."""
+    import torch
+
+    import seqbook.nn
+
+    def seconds(layer_cls, batch: int, length: int, size: int) -> float:
+        torch.manual_seed(0)
+        layer = layer_cls(size, size)
+        x = torch.randn(length, batch, size, requires_grad=True)
+        times = []
+        for _ in range(repeats + 1):  # the first run warms up and is not counted
+            start = time.perf_counter()
+            layer(x)[0].sum().backward()
+            times.append(time.perf_counter() - start)
+        return sorted(times[1:])[repeats // 2]  # the median
+
+    lines = [
+        f"CPU（{os.cpu_count()} 个核），PyTorch {torch.__version__}，单层 LSTM，输入和隐藏状态同维；"
+        f"每种配置测 {repeats} 次取中位数。",
+        "",
+        "| 批量 × 长度 × 维度 | `torch.nn.LSTM`（毫秒/批） | `seqbook.nn.LSTM`（毫秒/批） | 慢多少倍 |",
+        "|---|---:|---:|---:|",
+    ]
+    for batch, length, size in sizes:
+        theirs = seconds(torch.nn.LSTM, batch, length, size)
+        ours = seconds(seqbook.nn.LSTM, batch, length, size)
+        lines.append(
+            f"| {batch} × {length} × {size} | {theirs * 1000:.1f} | {ours * 1000:.1f} | {ours / theirs:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def write_section(start: str, end: str, text: str) -> None:
+    """Replace what lies between the markers ``start`` and ``end`` in the appendix page."""
+    page = PAGE.read_text(encoding="utf-8")
+    before, rest = page.split(start)
+    after = rest.split(end)[1]
+    PAGE.write_text(f"{before}{start}\n{text}\n{end}{after}", encoding="utf-8")
+    print(f"已写入 {PAGE.relative_to(ROOT)}")
 
 
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--child"]:
         print(json.dumps(execute(Path(argv[1]))))
         return
+    if argv[:1] == ["--layers"] or not argv:
+        layers = time_layers()
+        print(layers)
+        write_section(LAYERS_START, LAYERS_END, layers)
+        if argv:
+            return
     paths = [Path(a).resolve() for a in argv] or toc_notebooks()
     rows = []
     for path in paths:
@@ -83,11 +141,7 @@ def main(argv: list[str]) -> None:
     result = table(rows)
     print(result)
     if not argv:
-        page = PAGE.read_text(encoding="utf-8")
-        before, rest = page.split(START)
-        after = rest.split(END)[1]
-        PAGE.write_text(f"{before}{START}\n{result}\n{END}{after}", encoding="utf-8")
-        print(f"已写入 {PAGE.relative_to(ROOT)}")
+        write_section(START, END, result)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,219 @@
+"""Character language models of chapter 3: five-character Tang poems as data, a recurrent
+language model, an add-k smoothed bigram baseline, and the constraint for acrostic poems."""
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader
+
+from seqbook.data import load_tang_poems, split_dataset
+from seqbook.text import IGNORE_INDEX, PAD_ID, UNK, Vocab, pad
+
+BOS, EOS = "<bos>", "<eos>"
+PUNCTUATION = "，。？！；"
+LINE_LENGTH = 5  # characters per line of a five-character (五言) poem
+_LINE = re.compile(rf"([^{PUNCTUATION}]{{{LINE_LENGTH}}})([{PUNCTUATION}])")
+
+
+def five_char_lines(text: str, num_lines: Sequence[int] = (4, 8)) -> list[str] | None:
+    """The lines of ``text`` if it is a five-character poem, else None.
+
+    A five-character poem is ``len(lines) in num_lines`` lines, each five Chinese
+    characters (letters, so no '□' for a lost character) followed by a punctuation mark:
+    "白日依山尽，黄河入海流。" -> ["白日依山尽，", "黄河入海流。"].
+    """
+    lines = [a + b for a, b in _LINE.findall(text)]
+    if len(lines) not in num_lines or "".join(lines) != text:
+        return None
+    if not all(ch.isalpha() for line in lines for ch in line[:LINE_LENGTH]):
+        return None
+    return lines
+
+
+def five_char_poems(poems: Iterable[dict], num_lines: Sequence[int] = (4, 8)) -> list[str]:
+    """The texts of the five-character poems among ``poems`` (dicts with "paragraphs"),
+    in corpus order, each text once (the corpus holds some poems twice)."""
+    texts = ("".join(poem["paragraphs"]) for poem in poems)
+    return list(dict.fromkeys(t for t in texts if five_char_lines(t, num_lines)))
+
+
+@dataclass
+class PoemData:
+    """Poem texts split by poem, and the character vocabulary of the training poems."""
+
+    train: list[str]
+    val: list[str]
+    test: list[str]
+    vocab: Vocab
+
+
+def load_poems(
+    fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, min_freq: int = 2
+) -> PoemData:
+    """The five-character Tang poems of four or eight lines (Simplified), split by poem.
+
+    The split shuffles the poems with ``seed``, identically on every machine. The
+    vocabulary holds the characters seen at least ``min_freq`` times in the training
+    poems (plus <pad>, <unk>, <bos>, <eos>); rarer characters become <unk>, so the
+    training data teaches the model how likely an unknown character is.
+    """
+    texts = five_char_poems(load_tang_poems(simplified=True))
+    train, val, test = split_dataset(texts, fractions, seed=seed)
+    vocab = Vocab([list(t) for t in train], min_freq=min_freq, reserved_tokens=[BOS, EOS])
+    return PoemData(train, val, test, vocab)
+
+
+def encode_poem(text: str, vocab: Vocab) -> list[int]:
+    """The ids of <bos>, every character of ``text``, and <eos>."""
+    if BOS not in vocab or EOS not in vocab:
+        raise ValueError(f"词表缺少 {BOS} 或 {EOS}；请用 Vocab(..., reserved_tokens=['{BOS}', '{EOS}']) 建表。")
+    return [vocab[BOS], *vocab.encode(list(text)), vocab[EOS]]
+
+
+def lm_collate(sequences: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and targets for next-token prediction, both (batch, time).
+
+    inputs = sequence[:-1] padded with <pad>; targets = sequence[1:] padded with
+    IGNORE_INDEX, which the cross-entropy loss skips.
+    """
+    if any(len(s) < 2 for s in sequences):
+        raise ValueError("每个序列至少要有 2 个词元（例如 <bos> 和 <eos>），才能构成一个预测目标。")
+    inputs = pad([s[:-1] for s in sequences], pad_id=PAD_ID)
+    targets = pad([s[1:] for s in sequences], pad_id=IGNORE_INDEX)
+    return inputs, targets
+
+
+def poem_loader(texts: Sequence[str], vocab: Vocab, batch_size: int = 32, shuffle: bool = False) -> DataLoader:
+    """A DataLoader of (inputs, targets) batches over the encoded poems."""
+    encoded = [encode_poem(t, vocab) for t in texts]
+    return DataLoader(encoded, batch_size=batch_size, shuffle=shuffle, collate_fn=lm_collate)
+
+
+class CharLM(nn.Module):
+    """A recurrent language model: embedding -> recurrent layer -> linear layer to logits.
+
+    ``rnn_cls`` is any class with torch's recurrent-layer signature, e.g. ``torch.nn.LSTM``,
+    ``torch.nn.GRU`` or ``seqbook.nn.RNN``. ``forward(ids, state)`` takes ids (batch, time)
+    and returns logits (batch, time, vocab_size) and the final state, which can be passed
+    back in to continue a sequence (as in generation).
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int = 128,
+        hidden_size: int = 256,
+        num_layers: int = 1,
+        rnn_cls: type[nn.Module] = nn.LSTM,
+        dropout: float = 0.0,
+    ):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+        self.rnn = rnn_cls(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, ids: torch.Tensor, state=None):
+        hidden, state = self.rnn(self.embedding(ids), state)
+        return self.output(self.dropout(hidden)), state
+
+
+def lm_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, int]:
+    """Mean cross-entropy per target token and the number of target tokens (for ``fit``)."""
+    inputs, targets = batch
+    logits, _ = model(inputs)
+    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX)
+    return loss, int((targets != IGNORE_INDEX).sum())
+
+
+class AddKBigram:
+    """A bigram language model with add-k smoothing over ``vocab_size`` possible tokens:
+
+        P(b | a) = (count(a, b) + k) / (count(a) + k * vocab_size)
+
+    ``sequences`` are id lists such as ``encode_poem`` gives; each predicts its tokens
+    after the first, exactly the targets a recurrent language model gets.
+    """
+
+    def __init__(self, sequences: Iterable[Sequence[int]], vocab_size: int):
+        self.vocab_size = vocab_size
+        self.pair_counts: Counter = Counter()
+        self.context_counts: Counter = Counter()
+        for seq in sequences:
+            self._check_ids(seq)
+            self.pair_counts.update(zip(seq[:-1], seq[1:], strict=True))
+            self.context_counts.update(seq[:-1])
+
+    def _check_ids(self, seq: Sequence[int]) -> None:
+        if seq and not all(0 <= i < self.vocab_size for i in seq):
+            bad = next(i for i in seq if not 0 <= i < self.vocab_size)
+            raise ValueError(f"id {bad} 超出了词表大小 vocab_size={self.vocab_size}；请用同一个词表编码。")
+
+    def _check_k(self, k: float) -> None:
+        if not k > 0:
+            raise ValueError(f"k 应为正数，实际为 {k!r}；k=0 会让没见过的二元组概率为 0，困惑度变成无穷大。")
+
+    def token_nlls(self, seq: Sequence[int], k: float) -> list[float]:
+        """-log P(b | a) in nats for every consecutive pair (a, b) of ``seq``."""
+        self._check_k(k)
+        self._check_ids(seq)
+        return [
+            -math.log((self.pair_counts[a, b] + k) / (self.context_counts[a] + k * self.vocab_size))
+            for a, b in zip(seq[:-1], seq[1:], strict=True)
+        ]
+
+    def mean_nll(self, sequences: Iterable[Sequence[int]], k: float) -> float:
+        """The mean negative log-likelihood (nats) per predicted token of ``sequences``."""
+        nlls = [nll for seq in sequences for nll in self.token_nlls(seq, k)]
+        if not nlls:
+            raise ValueError("没有可预测的词元：每个序列至少要有 2 个 id。")
+        return sum(nlls) / len(nlls)
+
+    def tune_k(self, val_sequences: Sequence[Sequence[int]], ks: Iterable[float]) -> tuple[float, dict[float, float]]:
+        """The k with the lowest mean NLL on ``val_sequences``, and the NLL of every k tried."""
+        scores = {k: self.mean_nll(val_sequences, k) for k in ks}
+        if not scores:
+            raise ValueError("ks 为空：请给出要比较的 k，例如 [0.001, 0.01, 0.1, 1]。")
+        return min(scores, key=scores.get), scores
+
+
+def acrostic_constraint(heads: str, vocab: Vocab) -> Callable[[Sequence[int]], torch.Tensor]:
+    """The allowed next tokens for an acrostic (藏头诗) five-character poem.
+
+    Line i starts with ``heads[i]``, continues with four characters (no punctuation, no
+    special tokens), and ends with "，" (odd lines) or "。" (even lines); after the last
+    line only <eos> is allowed. Returns ``allowed(generated_ids) -> BoolTensor (len(vocab),)``
+    for ``seqbook.decode.generate``; ``generated_ids`` are the tokens after <bos>.
+    """
+    if not heads or len(heads) not in (4, 8):
+        raise ValueError(f"藏头字应有 4 个（绝句）或 8 个（律诗），收到 {heads!r}（{len(heads)} 个）。")
+    missing = [ch for ch in heads if ch not in vocab or ch == UNK]
+    if missing:
+        raise ValueError(f"藏头字 {''.join(missing)!r} 不在词表中（训练诗里出现太少）；请换一个常用字。")
+    size = len(vocab)
+    characters = torch.tensor(
+        [t not in vocab.reserved_tokens and t not in PUNCTUATION for t in vocab.tokens]
+    )
+
+    def only(token: str) -> torch.Tensor:
+        mask = torch.zeros(size, dtype=torch.bool)
+        mask[vocab[token]] = True
+        return mask
+
+    def allowed(generated: Sequence[int]) -> torch.Tensor:
+        line, position = divmod(len(generated), LINE_LENGTH + 1)
+        if line == len(heads):
+            return only(EOS)
+        if position == 0:
+            return only(heads[line])
+        if position == LINE_LENGTH:
+            return only("，" if line % 2 == 0 else "。")
+        return characters
+
+    return allowed
