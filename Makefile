@@ -30,7 +30,9 @@ lint: setup
 
 test: lint
 	$(BIN)/jupyter-book build . --all --warningiserror --keep-going --quiet
-	$(BIN)/pytest -n $(JOBS) --dist loadfile $(NBVAL) tests chapters
+	# One torch thread per worker: $(JOBS) notebooks run side by side on $(JOBS) cores without
+	# oversubscription (spinning OpenMP threads would otherwise slow both several-fold).
+	OMP_NUM_THREADS=1 $(BIN)/pytest -n $(JOBS) --dist loadfile $(NBVAL) tests chapters
 
 bench: setup
 	$(BIN)/python tools/bench.py

@@ -73,3 +73,12 @@ def test_check_cells_are_hidden(path):
         source = "".join(cell["source"])
         if cell["cell_type"] == "code" and source.lstrip().startswith("# 检查"):
             assert "remove-cell" in cell["metadata"].get("tags", []), f"{path.name} 的检查单元没有 remove-cell 标签"
+
+
+def test_runtime_table_lists_every_notebook():
+    """`make bench` must be rerun when chapters change, so readers see every notebook's cost."""
+    page = (ROOT / "chapters" / "appendix" / "runtimes.md").read_text(encoding="utf-8")
+    for path in NOTEBOOKS:
+        entry = str(path.relative_to(ROOT).with_suffix(""))
+        if entry in toc_entries():
+            assert f"`{path.relative_to(ROOT)}`" in page, f"运行时间表缺少 {path.name}：请运行 make bench"
