@@ -4,6 +4,7 @@ import json
 import logging
 
 import jieba
+import jieba.posseg
 import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence
@@ -14,7 +15,9 @@ from seqbook.text import (
     Vocab,
     char_tokenize,
     collate,
+    glued_name_entries,
     jieba_tokenizer,
+    names_tokenizer,
     ngrams,
     pad,
     word_tokenize,
@@ -176,3 +179,25 @@ def test_collate_pads_labels_per_token_with_the_ignore_index():
 def test_collate_without_labels_and_with_max_len():
     ids, lengths = collate([[1, 2, 3], [4]], max_len=2)
     assert ids.tolist() == [[1, 2], [4, 0]] and lengths.tolist() == [2, 1]
+
+
+def test_glued_name_entries_are_jieba_person_entries_of_a_name_plus_one_character():
+    glued = glued_name_entries(["玄德", "孔明"])
+    assert "玄德曰" in glued and "孔明笑" in glued
+    assert all(len(word) == 3 and word[:2] in {"玄德", "孔明"} for word in glued)
+    assert "玄德曰" not in glued_name_entries(["玄德", "孔明", "玄德曰"])  # a name itself stays
+
+
+def test_names_tokenizer_deletes_glued_entries_and_tags_names():
+    assert jieba_tokenizer().lcut("玄德曰") == ["玄德曰"]  # an entry of jieba's own dictionary
+    assert names_tokenizer(["玄德", "孔明"]).lcut("玄德曰") == ["玄德", "曰"]
+    assert names_tokenizer(["玄德"]) is not names_tokenizer(["玄德"])  # never shared
+    assert jieba_tokenizer().lcut("玄德曰") == ["玄德曰"]  # the shared tokenizer is untouched
+    tagger = jieba.posseg.POSTokenizer(names_tokenizer({"玄德": "nr", "荆州": "ns"}))
+    assert [(p.word, p.flag) for p in tagger.lcut("玄德取荆州")][::2] == [("玄德", "nr"), ("荆州", "ns")]
+
+
+@pytest.mark.parametrize("names, message", [("玄德", "列表"), (["玄德", " "], "非空字符串")])
+def test_names_tokenizer_rejects_bad_names(names, message):
+    with pytest.raises(TypeError, match=message):
+        names_tokenizer(names)

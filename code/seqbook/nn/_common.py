@@ -10,19 +10,14 @@ import numbers
 import torch
 from torch import nn
 
+from seqbook._checks import check_positive_int  # noqa: F401 (used by the layers)
+
 
 def reset_uniform(module: nn.Module, hidden_size: int) -> None:
     """PyTorch's initialisation: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))."""
     bound = 1 / math.sqrt(hidden_size)
     for weight in module.parameters():
         nn.init.uniform_(weight, -bound, bound)
-
-
-def check_positive_int(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} 应为正整数，实际为 {type(value).__name__} 类型的 {value!r}。")
-    if value <= 0:
-        raise ValueError(f"{name} 应为正整数（>= 1），实际为 {value}。请传入一个 >= 1 的整数。")
 
 
 def check_bool(name: str, value) -> None:

@@ -7,7 +7,14 @@ from seqbook.text.matching import (
     bidirectional_max_match,
     forward_max_match,
 )
-from seqbook.text.tokenizers import char_tokenize, jieba_tokenizer, ngrams, word_tokenize
+from seqbook.text.tokenizers import (
+    char_tokenize,
+    glued_name_entries,
+    jieba_tokenizer,
+    names_tokenizer,
+    ngrams,
+    word_tokenize,
+)
 from seqbook.text.vocab import PAD, PAD_ID, UNK, UNK_ID, Vocab
 
 __all__ = [
@@ -22,7 +29,9 @@ __all__ = [
     "char_tokenize",
     "collate",
     "forward_max_match",
+    "glued_name_entries",
     "jieba_tokenizer",
+    "names_tokenizer",
     "ngrams",
     "pad",
     "word_tokenize",

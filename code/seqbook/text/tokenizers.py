@@ -1,7 +1,7 @@
 """Tokenizers: characters, jieba words and n-grams."""
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,6 +60,54 @@ def _tokenizer_for(key: tuple | None) -> jieba.Tokenizer:
         for word in key or ():
             tokenizer.add_word(word)
     return tokenizer
+
+
+def glued_name_entries(names: Iterable[str]) -> list[str]:
+    """The entries of jieba's own dictionary that glue one of ``names`` to one more character
+    and are tagged as person names (nr), such as 玄德曰 and 孔明笑, sorted.
+
+    While they are in the dictionary jieba prefers the one-word reading, so adding 玄德 as a
+    user word changes nothing; :func:`names_tokenizer` deletes them. An entry that is itself
+    one of ``names`` stays.
+    """
+    known = set(_check_names(names))
+    with _tokenizer_for(None).get_dict_file() as dict_file:  # lines "word frequency tag"
+        entries = [line.split() for line in dict_file.read().decode("utf-8").splitlines()]
+    return sorted(
+        word
+        for word, _frequency, tag in entries
+        if tag == "nr" and len(word) >= 3 and word[:-1] in known and word not in known
+    )
+
+
+def names_tokenizer(names: Iterable[str] | Mapping[str, str]) -> jieba.Tokenizer:
+    """A private jieba tokenizer that knows ``names`` and has lost :func:`glued_name_entries`.
+
+    ``names`` is a list of names, or a mapping from each name to its part-of-speech tag
+    (e.g. ``{"玄德": "nr", "荆州": "ns"}``) for ``jieba.posseg``. Every call builds a new
+    tokenizer (about a second), so changing one, e.g. with ``add_word`` or by handing it to
+    ``jieba.posseg.POSTokenizer``, never affects another; jieba's global one is untouched.
+    """
+    tags = dict(names) if isinstance(names, Mapping) else dict.fromkeys(_check_names(names))
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in glued_name_entries(tags):
+        tokenizer.del_word(word)
+    for name, tag in sorted(tags.items()):
+        tokenizer.add_word(name, tag=tag)
+    return tokenizer
+
+
+def _check_names(names: Iterable[str]) -> list[str]:
+    if isinstance(names, str):
+        raise TypeError(
+            f"names 应是名字的列表，例如 ['玄德', '孔明']，收到的是字符串 {names!r:.30}。"
+        )
+    names = list(names)
+    bad = next((name for name in names if not isinstance(name, str) or not name.strip()), None)
+    if bad is not None:
+        raise TypeError(f"names 里的名字必须是非空字符串，发现了 {bad!r}。")
+    return names
 
 
 def ngrams(tokens: Sequence, n: int) -> list[tuple]:

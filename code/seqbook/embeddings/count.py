@@ -1,0 +1,110 @@
+"""Count-based word vectors: a co-occurrence matrix, PPMI, and a truncated SVD of it."""
+
+import torch
+
+from seqbook._checks import check_positive_int
+from seqbook.embeddings.corpus import Corpus
+
+
+def cooccurrence(corpus: Corpus, window: int) -> torch.Tensor:
+    """How often each word occurs within ``window`` words of each other word, as a sparse
+    symmetric (V, V) matrix: entry (w, c) counts the pairs at distance 1 to ``window``
+    inside one document, in either direction."""
+    check_positive_int("window", window, "例如 window=4 表示左右各看 4 个词。")
+    words, contexts = [], []
+    for distance in range(1, window + 1):
+        same_doc = corpus.doc[:-distance] == corpus.doc[distance:]
+        left, right = corpus.ids[:-distance][same_doc], corpus.ids[distance:][same_doc]
+        words += [left, right]
+        contexts += [right, left]
+    indices = torch.stack([torch.cat(words), torch.cat(contexts)])
+    size = (len(corpus.vocab), len(corpus.vocab))
+    ones = torch.ones(indices.shape[1], dtype=torch.float64)
+    return torch.sparse_coo_tensor(indices, ones, size, check_invariants=False).coalesce()
+
+
+def ppmi(counts: torch.Tensor, alpha: float = 0.75) -> torch.Tensor:
+    """Positive pointwise mutual information of a (words x contexts) count matrix.
+
+    PPMI(w, c) = max(0, log P(w, c) / (P(w) P_alpha(c))), where P_alpha(c) is proportional
+    to count(c) ** alpha: ``alpha=0.75`` (context distribution smoothing) lowers the PMI of
+    rare contexts, ``alpha=1`` gives plain PPMI. Cells with a zero count are 0. A sparse
+    matrix gives a sparse result, a dense one a dense result.
+    """
+    if not isinstance(counts, torch.Tensor) or counts.dim() != 2:
+        raise ValueError(
+            "counts 应是二维张量（词 × 上下文 的共现次数），"
+            f"收到的是 {type(counts).__name__}{tuple(getattr(counts, 'shape', ()))}。"
+        )
+    if not 0 < alpha <= 1:
+        raise ValueError(f"alpha 应在 (0, 1] 之间，收到的是 {alpha!r}；常用 0.75，1 表示不平滑。")
+    sparse = counts.layout == torch.sparse_coo
+    matrix = (counts if sparse else counts.to_sparse()).coalesce()
+    (w, c), n = matrix.indices(), matrix.values().double()
+    if (n < 0).any() or not n.sum() > 0:
+        raise ValueError("共现次数必须非负，且至少有一个大于 0。")
+    word_total = torch.zeros(counts.shape[0], dtype=torch.float64).index_add_(0, w, n)
+    context_total = torch.zeros(counts.shape[1], dtype=torch.float64).index_add_(0, c, n)
+    smoothed = context_total**alpha
+    # P(w, c) / (P(w) P_alpha(c)) = P(c | w) / P_alpha(c)
+    pmi = torch.log(n / word_total[w]) - torch.log(smoothed[c] / smoothed.sum())
+    positive = pmi > 0
+    dtype = counts.dtype if counts.is_floating_point() else torch.get_default_dtype()
+    result = torch.sparse_coo_tensor(
+        matrix.indices()[:, positive], pmi[positive].to(dtype), counts.shape, check_invariants=False
+    ).coalesce()
+    return result if sparse else result.to_dense()
+
+
+def truncated_svd(
+    matrix: torch.Tensor, dim: int, n_iter: int = 4, oversample: int = 64, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``dim`` largest singular values ``S`` of ``matrix`` and their left singular
+    vectors ``U`` (columns), by randomized subspace iteration (Halko et al. 2011).
+
+    Works on sparse and dense matrices, computes in float64 and returns float32.
+    ``n_iter`` power iterations and ``oversample`` extra columns make the smallest of the
+    ``dim`` values accurate; the result is the same on every run for a ``seed``.
+    """
+    check_positive_int("dim", dim)
+    if dim > min(matrix.shape):
+        raise ValueError(
+            f"dim={dim} 超过了矩阵的行数和列数中较小的 {min(matrix.shape)}；请调小 dim。"
+        )
+    a, a_t = matrix.double(), matrix.double().t()
+    if matrix.layout == torch.sparse_coo:
+        a, a_t = a.coalesce(), a_t.coalesce()
+    width = min(dim + oversample, *matrix.shape)
+    generator = torch.Generator().manual_seed(seed)
+    basis = torch.randn(matrix.shape[1], width, generator=generator, dtype=torch.float64)
+    basis = _orthonormal(a @ basis)
+    for _ in range(n_iter):  # each round sharpens the basis towards the top singular vectors
+        basis = _orthonormal(a_t @ basis)
+        basis = _orthonormal(a @ basis)
+    # matrix ≈ basis @ small; the eigenvectors of small @ small^T are the left singular
+    # vectors of small, and its eigenvalues (ascending) the squared singular values
+    small = (a_t @ basis).t()
+    eigenvalues, eigenvectors = torch.linalg.eigh(small @ small.t())
+    top = eigenvalues.flip(0)[:dim].clamp(min=0)
+    return (basis @ eigenvectors.flip(1)[:, :dim]).float(), top.sqrt().float()
+
+
+def _orthonormal(block: torch.Tensor) -> torch.Tensor:
+    """An orthonormal basis of the columns of ``block``: Cholesky QR done twice, which
+    needs only matrix products (LAPACK's QR is slow on busy multi-core CPUs); plain QR
+    when the columns are linearly dependent."""
+    for _ in range(2):
+        factor, info = torch.linalg.cholesky_ex(block.t() @ block)
+        if info.item() != 0:
+            return torch.linalg.qr(block).Q
+        block = torch.linalg.solve_triangular(factor, block.t(), upper=False).t()
+    return block
+
+
+def ppmi_svd(
+    corpus: Corpus, window: int = 4, dim: int = 128, power: float = 0.5, alpha: float = 0.75
+) -> torch.Tensor:
+    """Word vectors U * S**power from the truncated SVD of the corpus's PPMI matrix:
+    ``power=1`` is the plain SVD projection, 0.5 and 0 weigh the top dimensions less."""
+    u, s = truncated_svd(ppmi(cooccurrence(corpus, window), alpha), dim)
+    return u * s**power
