@@ -2,6 +2,7 @@
 
     python tools/bench.py              # every notebook in _toc.yml; updates the appendix
     python tools/bench.py PATH ...     # only these notebooks; prints, updates nothing
+    python tools/bench.py --update PATH ...  # these notebooks; replaces their rows in the appendix
     python tools/bench.py --layers     # only the layer timings; updates their part of the appendix
 
 Each notebook runs in a fresh child process whose kernel is its own child, so the peak
@@ -58,6 +59,19 @@ def measure(path: Path) -> dict:
     if done.returncode != 0:
         sys.exit(f"执行 {path.relative_to(ROOT)} 失败：\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+ROW = re.compile(r"^\| `(?P<name>[^`]+)` \| (?P<seconds>[\d.]+) \| (?P<cpu_seconds>[\d.]+) \| (?P<peak_mib>\d+) \|$")
+
+
+def recorded_rows() -> dict[str, dict]:
+    """The measurements in the appendix's table now, by notebook."""
+    section = PAGE.read_text(encoding="utf-8").split(START)[1].split(END)[0]
+    return {
+        match["name"]: {key: float(match[key]) for key in ("seconds", "cpu_seconds", "peak_mib")}
+        for match in map(ROW.match, section.splitlines())
+        if match
+    }
 
 
 def table(rows: list[tuple[str, dict]]) -> str:
@@ -132,15 +146,20 @@ def main(argv: list[str]) -> None:
         write_section(LAYERS_START, LAYERS_END, layers)
         if argv:
             return
-    paths = [Path(a).resolve() for a in argv] or toc_notebooks()
+    update = argv[:1] == ["--update"]
+    paths = [Path(a).resolve() for a in argv[update:]] or toc_notebooks()
     rows = []
     for path in paths:
         name = str(path.relative_to(ROOT))
         print(f"正在执行 {name} ...", flush=True)
         rows.append((name, measure(path)))
+    if update:  # keep the other notebooks' rows, in the order of the table of contents
+        measured = recorded_rows() | dict(rows)
+        names = [str(path.relative_to(ROOT)) for path in toc_notebooks()]
+        rows = [(name, measured[name]) for name in names if name in measured]
     result = table(rows)
     print(result)
-    if not argv:
+    if update or not argv:
         write_section(START, END, result)
 
 
