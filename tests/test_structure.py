@@ -58,6 +58,17 @@ def test_notebook_committed_with_clean_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_plot_is_saved_in_the_notebook(path):
+    """A cell that calls plt.show() carries an image (executed with a non-inline backend such
+    as MPLBACKEND=Agg, a notebook silently loses its figures)."""
+    for cell in read_notebook(path)["cells"]:
+        if cell["cell_type"] == "code" and "plt.show()" in "".join(cell["source"]):
+            images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+            first_line = "".join(cell["source"]).splitlines()[0]
+            assert images, f"{path.name} 的绘图单元（{first_line}）没有图：请用内嵌后端重新执行"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_opens_with_colab_cell_then_seqbook(path):
     cells = read_notebook(path)["cells"]
     first, *rest = [c for c in cells if c["cell_type"] == "code"]

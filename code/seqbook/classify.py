@@ -1,0 +1,329 @@
+"""Sequence classification: labelled texts encoded for training, a recurrent classifier,
+length-bucketed batches, a training helper on top of ``seqbook.train.fit``, prediction,
+and a bag-of-words baseline (TF-IDF over character or word n-grams + logistic regression).
+
+The classifier reads a padded batch of token ids with their lengths, packs it so that the
+recurrent layer never reads padding, and classifies the final hidden state of each
+sequence (not ``output[:, -1]``, which for a short sequence is a state after padding).
+"""
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence
+from torch.utils.data import DataLoader, Sampler
+
+from seqbook.metrics import accuracy
+from seqbook.text import PAD_ID, Vocab, collate, ngrams
+from seqbook.train import History, fit
+
+
+def final_state(h_n: Tensor, num_directions: int) -> Tensor:
+    """The last layer's final hidden state, (num_layers*D, N, H) -> (N, D*H).
+
+    With two directions the forward state (after the last real token) comes first, then
+    the backward state (after reading back to the first token).
+    """
+    if num_directions not in (1, 2):
+        raise ValueError(f"num_directions 只能是 1 或 2，实际为 {num_directions!r}。")
+    if h_n.dim() != 3 or h_n.size(0) % num_directions:
+        raise ValueError(
+            f"h_n 的形状应为 (num_layers*num_directions, batch, hidden_size)，"
+            f"实际为 {tuple(h_n.shape)}（num_directions={num_directions}）。"
+        )
+    return torch.cat(list(h_n[-num_directions:]), dim=-1)
+
+
+class SequenceClassifier(nn.Module):
+    """Embedding -> recurrent layer -> final state -> dropout -> linear, for whole sequences.
+
+    ``rnn`` is the class of the recurrent layer: ``torch.nn.LSTM``, ``GRU`` or ``RNN``, or
+    their from-scratch twins in ``seqbook.nn`` (same parameter names, so state_dicts are
+    interchangeable); ``rnn_kwargs`` go to it (e.g. ``{"reset_after": False}``).
+    ``dropout`` is applied to the embeddings and to the final state.
+
+    ``forward(ids, lengths=None)``: ids (batch, time) LongTensor, padded with ``pad_id``;
+    lengths (batch,) the real lengths (None: every sequence fills the whole width).
+    Returns logits (batch, num_classes).
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_classes: int,
+        *,
+        rnn: type[nn.Module] = nn.LSTM,
+        embedding_dim: int = 128,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.5,
+        pad_id: int = PAD_ID,
+        rnn_kwargs: dict | None = None,
+    ):
+        super().__init__()
+        for name, value in (("vocab_size", vocab_size), ("num_classes", num_classes)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} 应为正整数，实际为 {value!r}。")
+        if not (inspect.isclass(rnn) and issubclass(rnn, nn.Module)):
+            raise TypeError(
+                f"rnn 应是循环层的类（例如 torch.nn.LSTM 或 seqbook.nn.GRU），实际为 {rnn!r}；"
+                "传类本身，不要传实例：rnn=nn.LSTM 而不是 rnn=nn.LSTM(...)。"
+            )
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
+        self.rnn = rnn(
+            embedding_dim,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            **(rnn_kwargs or {}),
+        )
+        self.num_directions = 2 if bidirectional else 1
+        self.dropout = nn.Dropout(dropout)
+        self.linear = nn.Linear(self.num_directions * hidden_size, num_classes)
+
+    def forward(self, ids: Tensor, lengths: Tensor | None = None) -> Tensor:
+        if ids.dim() != 2:
+            raise ValueError(f"ids 应为 (batch, time) 的二维张量，实际形状为 {tuple(ids.shape)}。")
+        x = self.dropout(self.embedding(ids))
+        if lengths is not None:
+            lengths = torch.as_tensor(lengths)
+            if lengths.shape != (ids.size(0),) or int(lengths.min()) < 1:
+                raise ValueError(
+                    f"lengths 应是每个序列的真实长度（>= 1），形状 ({ids.size(0)},)；"
+                    f"实际为 {lengths.tolist() if lengths.numel() < 10 else tuple(lengths.shape)}。"
+                    "空序列没有最终状态：请先去掉空文本。"
+                )
+            # pack: the layer stops at each sequence's last real token and never reads padding
+            x = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, state = self.rnn(x)
+        h_n = state[0] if isinstance(state, tuple) else state  # an LSTM returns (h_n, c_n)
+        return self.linear(self.dropout(final_state(h_n, self.num_directions)))
+
+
+def classification_loss(model: nn.Module, batch) -> Tensor:
+    """Mean cross-entropy of a batch (ids, lengths, labels): the ``loss_fn`` for ``train.fit``."""
+    ids, lengths, labels = batch
+    return F.cross_entropy(model(ids, lengths), labels)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, loader: Iterable) -> tuple[Tensor, Tensor]:
+    """Predicted classes and true labels of every batch (ids, lengths, labels), in loader order."""
+    was_training = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    preds, golds = [], []
+    try:
+        for ids, lengths, labels in loader:
+            preds.append(model(ids.to(dev), lengths).argmax(dim=-1).cpu())
+            golds.append(labels)
+    finally:
+        model.train(was_training)
+    return torch.cat(preds), torch.cat(golds)
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Batches of indices whose sequences have similar lengths, in a random order.
+
+    Each epoch the indices are shuffled, cut into pools of ``batch_size * pool_batches``,
+    each pool is sorted by length and cut into batches, and the batches are shuffled. A
+    batch then pads (or, packed, loops over) little more than its own longest sequence.
+    The order is a function of ``seed`` and the epoch number: reruns give the same batches.
+    """
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, *, pool_batches: int = 50, seed: int = 0):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size 应为正整数，实际为 {batch_size!r}。")
+        if isinstance(pool_batches, bool) or not isinstance(pool_batches, int) or pool_batches < 1:
+            raise ValueError(f"pool_batches 应为正整数，实际为 {pool_batches!r}。")
+        if len(lengths) == 0:
+            raise ValueError("lengths 为空：数据集里没有序列。")
+        self.lengths = torch.as_tensor(list(lengths))
+        self.batch_size = batch_size
+        self.pool_size = batch_size * pool_batches
+        self.seed = seed
+        self.epoch = 0
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        self.epoch += 1
+        order = torch.randperm(len(self.lengths), generator=generator)
+        batches = []
+        for pool in order.split(self.pool_size):
+            pool = pool[self.lengths[pool].argsort(stable=True)]
+            batches += [batch.tolist() for batch in pool.split(self.batch_size)]
+        for i in torch.randperm(len(batches), generator=generator).tolist():
+            yield batches[i]
+
+    def __len__(self) -> int:
+        full_pools, rest = divmod(len(self.lengths), self.pool_size)
+        return full_pools * (self.pool_size // self.batch_size) + -(-rest // self.batch_size)
+
+
+def make_loader(
+    examples: Sequence[tuple[Sequence[int], int]],
+    batch_size: int = 64,
+    *,
+    bucket: bool = False,
+    seed: int = 0,
+) -> DataLoader:
+    """A DataLoader of (ids, lengths, labels) batches over (token ids, label) pairs.
+
+    ``bucket=True`` (for training) groups sequences of similar length with
+    :class:`BucketBatchSampler`; ``bucket=False`` (for evaluation) keeps the given order.
+    """
+    empty = [i for i, (ids, _) in enumerate(examples) if len(ids) == 0]
+    if empty:
+        raise ValueError(f"第 {empty[0]} 个样本的词元序列为空（共 {len(empty)} 个）；请先去掉空文本。")
+    if bucket:
+        sampler = BucketBatchSampler([len(ids) for ids, _ in examples], batch_size, seed=seed)
+        return DataLoader(examples, batch_sampler=sampler, collate_fn=collate)
+    return DataLoader(examples, batch_size=batch_size, shuffle=False, collate_fn=collate)
+
+
+def head_and_tail(tokens: Sequence, max_len: int) -> list:
+    """``tokens`` if it has at most ``max_len`` items, else its first and last ``max_len // 2``
+    (one more from the end if ``max_len`` is odd): reviews often open and close with the verdict."""
+    if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 2:
+        raise ValueError(f"max_len 应为不小于 2 的整数，实际为 {max_len!r}。")
+    tokens = list(tokens)
+    if len(tokens) <= max_len:
+        return tokens
+    head = max_len // 2
+    return tokens[:head] + tokens[len(tokens) - (max_len - head) :]
+
+
+@dataclass
+class EncodedSplits:
+    """Labelled texts of several splits, tokenized and encoded with a vocabulary of "train".
+
+    ``texts[split]``: the raw texts; ``labels[split]``: a LongTensor of their labels;
+    ``tokens[split]``: their token lists (not truncated); ``examples[split]``: (token ids,
+    label) pairs, truncated with :func:`head_and_tail`, ready for :func:`make_loader`.
+    """
+
+    texts: dict[str, list[str]]
+    labels: dict[str, Tensor]
+    tokens: dict[str, list[list[str]]]
+    vocab: Vocab
+    examples: dict[str, list[tuple[list[int], int]]]
+
+    def unseen(self, split: str = "test") -> Tensor:
+        """A bool mask over ``split``: True where the text does not occur verbatim in "train"."""
+        if split not in self.texts:
+            raise KeyError(f"没有划分 {split!r}；可用的有 {list(self.texts)}。")
+        seen = set(self.texts["train"])
+        return torch.tensor([text not in seen for text in self.texts[split]])
+
+
+def encode_splits(
+    splits: Mapping[str, Sequence[tuple[str, int]]],
+    tokenize: Callable[[str], list[str]],
+    *,
+    max_len: int = 100,
+    min_freq: int = 2,
+) -> EncodedSplits:
+    """Tokenize every split's (text, label) pairs, build a ``Vocab`` from the "train" split
+    (tokens seen at least ``min_freq`` times) and encode each text cut to ``max_len`` tokens
+    by :func:`head_and_tail`. E.g. ``encode_splits({s: load_chnsenticorp(s) for s in
+    ("train", "dev", "test")}, word_tokenize)``."""
+    if "train" not in splits:
+        raise ValueError(f"splits 里要有 'train'（词表只用训练集建立）；实际只有 {list(splits)}。")
+    texts = {split: [text for text, _ in rows] for split, rows in splits.items()}
+    labels = {split: torch.tensor([label for _, label in rows], dtype=torch.long) for split, rows in splits.items()}
+    tokens = {split: [tokenize(text) for text in split_texts] for split, split_texts in texts.items()}
+    vocab = Vocab(tokens["train"], min_freq=min_freq)
+    examples = {
+        split: [(vocab.encode(head_and_tail(toks, max_len)), int(label))
+                for toks, label in zip(tokens[split], labels[split].tolist(), strict=True)]
+        for split in splits
+    }
+    return EncodedSplits(texts, labels, tokens, vocab, examples)
+
+
+def train_classifier(
+    model: nn.Module,
+    train: Sequence[tuple[Sequence[int], int]],
+    dev: Sequence[tuple[Sequence[int], int]],
+    *,
+    epochs: int,
+    lr: float = 5e-3,
+    batch_size: int = 64,
+    clip_grad_norm: float = 5.0,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> History:
+    """Train a classifier with Adam and ``seqbook.train.fit`` on length-bucketed batches.
+
+    ``train`` and ``dev`` hold (token ids, label) pairs. After each epoch the accuracy on
+    ``dev`` is recorded as "dev_acc"; at the end the model keeps the weights of the epoch
+    with the best dev accuracy (``history.best_epoch``).
+    """
+    train_loader = make_loader(train, batch_size, bucket=True, seed=seed)
+    dev_loader = make_loader(dev, 256)
+
+    def dev_accuracy(model):
+        return {"dev_acc": accuracy(*predict(model, dev_loader))}
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    return fit(model, train_loader, classification_loss, optimizer, epochs, metrics=dev_accuracy,
+               clip_grad_norm=clip_grad_norm, early_stop_patience=epochs, monitor="dev_acc",
+               device=device, progress=progress)
+
+
+def tune_bag_of_words(
+    train: Sequence[tuple[str | Sequence[str], int]],
+    dev: Sequence[tuple[str | Sequence[str], int]],
+    Cs: Sequence[float] = (1, 3, 10, 30, 100),
+    ngram_range: tuple[int, int] = (1, 3),
+):
+    """The bag-of-words baseline: TF-IDF over n-grams + logistic regression.
+
+    ``train`` and ``dev`` hold (text, label) pairs. A text that is a string is read as
+    characters (character n-grams); a text that is a list of tokens (e.g. jieba words) gives
+    token n-grams. For each inverse regularisation strength C in ``Cs`` a model is fitted on
+    ``train`` and scored on ``dev``; returns (the model with the best dev accuracy,
+    {C: dev accuracy}). The model is a scikit-learn Pipeline: ``model.predict(texts)``.
+    """
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+    except ImportError:
+        raise ImportError("词袋基线需要 scikit-learn：请先 pip install scikit-learn。") from None
+    if not Cs:
+        raise ValueError("Cs 为空：至少给出一个正则化强度，例如 Cs=(1, 10)。")
+    lo, hi = ngram_range
+    if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi):
+        raise ValueError(f"ngram_range 应为 (最短, 最长) 两个正整数，例如 (1, 3)；实际为 {ngram_range!r}。")
+    train_texts, train_labels = zip(*train, strict=True)
+    dev_texts, dev_labels = zip(*dev, strict=True)
+    if isinstance(train_texts[0], str):
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=ngram_range, sublinear_tf=True)
+    else:
+        vectorizer = TfidfVectorizer(analyzer=partial(_token_ngrams, ngram_range=ngram_range), sublinear_tf=True)
+    features = vectorizer.fit_transform(train_texts)
+    dev_features = vectorizer.transform(dev_texts)
+    scores, best = {}, None
+    for C in Cs:
+        classifier = LogisticRegression(C=C, max_iter=2000).fit(features, train_labels)
+        scores[C] = classifier.score(dev_features, dev_labels)
+        if best is None or scores[C] > scores[best[0]]:
+            best = (C, classifier)
+    return make_pipeline(vectorizer, best[1]), scores
+
+
+def _token_ngrams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
+    """The n-grams of a token list as strings joined by spaces, for TfidfVectorizer."""
+    if isinstance(tokens, str):
+        raise TypeError("按词构造 n 元组时，每条文本应是词的列表（例如 word_tokenize 的结果），不是字符串。")
+    lo, hi = ngram_range
+    return [" ".join(gram) for n in range(lo, hi + 1) for gram in ngrams(tokens, n)]
