@@ -37,13 +37,7 @@ NAMES = ["玄德", "孔明"]
 
 def corpus_of(documents: list[list[str]], min_count: int = 1) -> Corpus:
     """A Corpus from already segmented documents (no jieba needed)."""
-    vocab = Vocab(documents, min_freq=min_count)
-    ids, doc = [], []
-    for number, document in enumerate(documents):
-        kept = [vocab[token] for token in document if token in vocab]
-        ids += kept
-        doc += [number] * len(kept)
-    return Corpus(vocab, torch.tensor(ids), torch.tensor(doc))
+    return Corpus.from_documents(documents, min_count)
 
 
 # ---------------------------------------------------------------- corpus

@@ -24,6 +24,23 @@ class Corpus:
     ids: torch.Tensor
     doc: torch.Tensor
 
+    @classmethod
+    def from_documents(cls, documents: list[list[str]], min_count: int = 1) -> "Corpus":
+        """A corpus of already segmented ``documents``, keeping the words seen at least
+        ``min_count`` times."""
+        vocab = Vocab(documents, min_freq=min_count)
+        ids, doc = [], []
+        for number, document in enumerate(documents):
+            kept = [vocab[token] for token in document if token in vocab]
+            ids += kept
+            doc += [number] * len(kept)
+        if not ids:
+            raise ValueError(
+                f"没有任何词出现至少 min_count={min_count} 次，语料为空；"
+                "请检查 texts 是否只有标点和空白，或调小 min_count。"
+            )
+        return cls(vocab, torch.tensor(ids), torch.tensor(doc))
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -55,15 +72,4 @@ def prepare_corpus(texts: Iterable[str], names: Iterable[str] = (), min_count: i
         if not isinstance(text, str):
             raise TypeError(f"第 {number} 篇文档应是字符串，收到的是 {type(text).__name__}。")
         documents.append([token for token in tokenizer.lcut(text) if is_word(token)])
-    vocab = Vocab(documents, min_freq=min_count)
-    ids, doc = [], []
-    for number, document in enumerate(documents):
-        kept = [vocab[token] for token in document if token in vocab]
-        ids += kept
-        doc += [number] * len(kept)
-    if not ids:
-        raise ValueError(
-            f"没有任何词出现至少 min_count={min_count} 次，语料为空；"
-            "请检查 texts 是否只有标点和空白，或调小 min_count。"
-        )
-    return Corpus(vocab, torch.tensor(ids), torch.tensor(doc))
+    return Corpus.from_documents(documents, min_count)
