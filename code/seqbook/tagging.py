@@ -1,0 +1,326 @@
+"""Sequence labelling: word segmentation as b/m/e/s tagging, and a tagger for it.
+
+Every character gets one of four tags: b (begins a word), m (inside a word), e (ends a
+word) or s (a single-character word). ``words_to_tags`` and ``tags_to_words`` convert
+between gold words and tags; ``SequenceTagger`` predicts a tag for every character with an
+MLP or a recurrent layer (uni- or bidirectional, optionally with a delayed output);
+``segment`` turns raw text into words with a trained tagger.
+"""
+
+import inspect
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from seqbook.metrics import segmentation_prf
+from seqbook.text import IGNORE_INDEX, PAD_ID, Vocab, char_tokenize, collate
+
+TAGS = ("b", "m", "e", "s")
+TAG_IDS = {tag: i for i, tag in enumerate(TAGS)}
+
+
+def words_to_tags(words: Sequence[str]) -> list[str]:
+    """One tag per character: ["中国", "人"] -> ["b", "e", "s"]; a word of n >= 2 characters
+    is b, then n - 2 times m, then e."""
+    if isinstance(words, str):
+        raise TypeError(
+            f"words_to_tags 需要词的列表，收到的是字符串 {words!r:.30}；例如 ['中国', '人']。"
+        )
+    tags = []
+    for word in words:
+        if not isinstance(word, str) or not word:
+            raise ValueError(f"每个词都应是非空字符串，发现了 {word!r}；请先去掉空词。")
+        tags += ["s"] if len(word) == 1 else ["b", *"m" * (len(word) - 2), "e"]
+    return tags
+
+
+def tags_to_words(chars: Sequence[str], tags: Sequence[str]) -> list[str]:
+    """The words that tags describe: ("中国人", ["b", "e", "s"]) -> ["中国", "人"].
+
+    A word starts at the first character, at every b or s, and after every e or s. Every
+    tag sequence thus gives a segmentation, also an invalid one a model may predict (such as
+    b b or an m after s), and on valid tags this is the inverse of ``words_to_tags``.
+    """
+    if len(chars) != len(tags):
+        raise ValueError(
+            f"字符数 {len(chars)} 与标签数 {len(tags)} 不同；每个字符要有且只有一个标签。"
+        )
+    unknown = [tag for tag in tags if tag not in TAG_IDS]
+    if unknown:
+        raise ValueError(f"未知的标签 {unknown[0]!r}：标签只能是 {', '.join(TAGS)}（字符串）。")
+    words = []
+    for i, (char, tag) in enumerate(zip(chars, tags, strict=True)):
+        if i == 0 or tag in ("b", "s") or tags[i - 1] in ("e", "s"):
+            words.append(char)
+        else:
+            words[-1] += char
+    return words
+
+
+class MajorityTagger:
+    """The baseline without context: every character gets the tag it had most often in the
+    training sentences (ties: the first in b, m, e, s order); an unseen character gets the
+    most frequent tag overall."""
+
+    def __init__(self, sentences: Sequence[Sequence[str]]):
+        counts, overall = defaultdict(Counter), Counter()
+        for words in sentences:
+            for char, tag in zip("".join(words), words_to_tags(words), strict=True):
+                counts[char][tag] += 1
+                overall[tag] += 1
+        if not overall:
+            raise ValueError("训练句子为空：MajorityTagger 至少需要一句带切分的句子。")
+        self.default = _most_common(overall)
+        self.table = {char: _most_common(c) for char, c in counts.items()}
+
+    def tags(self, text: str) -> list[str]:
+        return [self.table.get(char, self.default) for char in char_tokenize(text)]
+
+    def segment(self, texts: Sequence[str]) -> list[list[str]]:
+        """The words of every text (whitespace is dropped)."""
+        return [tags_to_words(char_tokenize(text), self.tags(text)) for text in texts]
+
+
+def _most_common(counter: Counter) -> str:
+    return max(TAGS, key=lambda tag: (counter[tag], -TAGS.index(tag)))
+
+
+def encode_tagged(
+    sentences: Sequence[Sequence[str]], vocab: Vocab
+) -> list[tuple[list[int], list[int]]]:
+    """(character ids, tag ids) for every gold-segmented sentence, for ``collate``/``make_loader``."""
+    examples = []
+    for words in sentences:
+        chars = [char for word in words for char in word]
+        if not chars:
+            raise ValueError("有一句没有任何字符；请先去掉空句子。")
+        examples.append((vocab.encode(chars), [TAG_IDS[tag] for tag in words_to_tags(words)]))
+    return examples
+
+
+def tagged_windows(
+    sentences: Sequence[Sequence[str]], vocab: Vocab, length: int
+) -> list[tuple[list[int], list[int]]]:
+    """The training text as one stream cut into windows of ``length`` characters.
+
+    The sentences are joined end to end and cut every ``length`` characters (the last
+    window may be shorter), as (character ids, tag ids) pairs. A window may start or end
+    inside a word; its tags still come from the gold words. Windows of one length batch
+    without any padding, so no layer ever reads padding and nothing needs packing.
+    """
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise ValueError(f"length 应为正整数（每个窗口的字符数），实际为 {length!r}。")
+    ids, tags = [], []
+    for chars, tag_ids in encode_tagged(sentences, vocab):
+        ids += chars
+        tags += tag_ids
+    return [(ids[i : i + length], tags[i : i + length]) for i in range(0, len(ids), length)]
+
+
+class SequenceTagger(nn.Module):
+    """Embedding -> (window) -> MLP or recurrent layer -> linear: tag scores for every step.
+
+    - ``rnn``: the class of the recurrent layer (``torch.nn.LSTM``, ``RNN``, ``GRU`` or
+      their twins in ``seqbook.nn``), or None for an MLP that sees each step on its own
+      (``num_layers`` hidden layers of ``hidden_size`` tanh units).
+    - ``window=k``: step t reads the embeddings of the characters t-k .. t+k side by side
+      (padding beyond the ends); 0 reads character t only.
+    - ``delay=d`` (unidirectional layers only): the input gets d extra padding steps and
+      the tag of step t is read at step t + d, after the layer has seen d more characters.
+    - ``dropout`` acts on the embeddings, between recurrent layers and before the output.
+
+    ``forward(ids, lengths=None)``: ids (batch, time), padded with ``pad_id``; with lengths
+    the batch is packed, so no direction reads padding. Returns scores (batch, time, num_tags).
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        *,
+        rnn: type[nn.Module] | None = nn.LSTM,
+        embedding_dim: int = 64,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        window: int = 0,
+        delay: int = 0,
+        dropout: float = 0.0,
+        num_tags: int = len(TAGS),
+        pad_id: int = PAD_ID,
+        rnn_kwargs: dict | None = None,
+    ):
+        super().__init__()
+        for name, value, least in (
+            ("vocab_size", vocab_size, 1),
+            ("embedding_dim", embedding_dim, 1),
+            ("hidden_size", hidden_size, 1),
+            ("num_layers", num_layers, 1),
+            ("num_tags", num_tags, 2),
+            ("window", window, 0),
+            ("delay", delay, 0),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} 应为不小于 {least} 的整数，实际为 {value!r}。")
+        if rnn is not None and not (inspect.isclass(rnn) and issubclass(rnn, nn.Module)):
+            raise TypeError(
+                f"rnn 应是循环层的类（例如 torch.nn.LSTM 或 seqbook.nn.RNN）或 None（MLP），实际为 {rnn!r}；"
+                "传类本身，不要传实例：rnn=nn.LSTM 而不是 rnn=nn.LSTM(...)。"
+            )
+        if bidirectional and rnn is None:
+            raise ValueError("MLP 没有方向：bidirectional=True 需要一个循环层（rnn=nn.LSTM 等）。")
+        if delay and bidirectional:
+            raise ValueError(
+                f"双向模型在每一步已经看到整句，延迟输出没有意义：请把 delay={delay} 改成 0，或用单向模型。"
+            )
+        self.pad_id = pad_id
+        self.window = window
+        self.delay = delay
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
+        self.dropout = nn.Dropout(dropout)
+        in_features = (2 * window + 1) * embedding_dim
+        if rnn is None:
+            layers = []
+            for layer in range(num_layers):
+                layers += [
+                    nn.Linear(in_features if layer == 0 else hidden_size, hidden_size),
+                    nn.Tanh(),
+                ]
+            self.mlp, self.rnn = nn.Sequential(*layers), None
+            out_features = hidden_size
+        else:
+            self.mlp = None
+            self.rnn = rnn(
+                in_features,
+                hidden_size,
+                num_layers=num_layers,
+                batch_first=True,
+                bidirectional=bidirectional,
+                dropout=dropout if num_layers > 1 else 0.0,
+                **(rnn_kwargs or {}),
+            )
+            out_features = hidden_size * (2 if bidirectional else 1)
+        self.output = nn.Linear(out_features, num_tags)
+
+    def num_parameters(self, *, embedding: bool = False) -> int:
+        """The number of weights; without the embedding table unless ``embedding=True``."""
+        total = sum(p.numel() for p in self.parameters())
+        return total if embedding else total - self.embedding.weight.numel()
+
+    def forward(self, ids: Tensor, lengths: Tensor | None = None) -> Tensor:
+        if ids.dim() != 2:
+            raise ValueError(f"ids 应为 (batch, time) 的二维张量，实际形状为 {tuple(ids.shape)}。")
+        width = ids.size(1)
+        if lengths is not None:
+            lengths = torch.as_tensor(lengths).cpu()
+            if (
+                lengths.shape != (ids.size(0),)
+                or int(lengths.min()) < 1
+                or int(lengths.max()) > width
+            ):
+                raise ValueError(
+                    f"lengths 应是每个序列的真实长度（1 到 {width} 之间），形状 ({ids.size(0)},)；"
+                    f"实际为 {lengths.tolist() if lengths.numel() < 10 else tuple(lengths.shape)}。"
+                )
+        if self.delay:  # d extra steps, so that step t + d exists for the last character
+            ids = F.pad(ids, (0, self.delay), value=self.pad_id)
+            lengths = None if lengths is None else lengths + self.delay
+        x = self.embedding(ids)  # (batch, time, embedding_dim)
+        if self.window:  # (batch, time, 2k+1) ids around each step -> their embeddings side by side
+            near = F.pad(ids, (self.window, self.window), value=self.pad_id).unfold(
+                1, 2 * self.window + 1, 1
+            )
+            x = self.embedding(near).flatten(2)
+        x = self.dropout(x)
+        if self.rnn is None:
+            h = self.mlp(x)
+        elif lengths is None or bool((lengths == ids.size(1)).all()):  # no padding: nothing to pack
+            h, _ = self.rnn(x)
+        else:
+            packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            h, _ = pad_packed_sequence(
+                self.rnn(packed)[0], batch_first=True, total_length=ids.size(1)
+            )
+        scores = self.output(self.dropout(h))
+        return scores[:, self.delay : self.delay + width]
+
+
+def tagging_loss(model: nn.Module, batch) -> tuple[Tensor, int]:
+    """Mean cross-entropy per tagged character of a batch (ids, lengths, tags), and the
+    number of characters: the ``loss_fn`` for ``seqbook.train.fit``."""
+    ids, lengths, tags = batch
+    scores = model(ids, lengths)
+    loss = F.cross_entropy(scores.flatten(0, 1), tags.flatten(), ignore_index=IGNORE_INDEX)
+    return loss, int((tags != IGNORE_INDEX).sum())
+
+
+@torch.no_grad()
+def predict_tags(
+    model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256
+) -> list[list[int]]:
+    """The predicted tag ids of every id sequence, in the given order.
+
+    Sequences of similar length are batched together and packed, so no padding is read.
+    """
+    if any(len(seq) == 0 for seq in sequences):
+        raise ValueError("有一个序列为空，没有可以标注的字符；请先去掉空文本。")
+    was_training = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+    result = [None] * len(sequences)
+    try:
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            ids, lengths = collate([sequences[i] for i in chunk])
+            best = model(ids.to(dev), lengths).argmax(dim=-1).cpu()
+            for row, i in enumerate(chunk):
+                result[i] = best[row, : lengths[row]].tolist()
+    finally:
+        model.train(was_training)
+    return result
+
+
+def segment(
+    model: nn.Module, vocab: Vocab, texts: Sequence[str], batch_size: int = 256
+) -> list[list[str]]:
+    """Segment every text into words with a trained tagger (whitespace is dropped)."""
+    if isinstance(texts, str):
+        raise TypeError(
+            f"segment 需要文本的列表，收到的是一个字符串 {texts!r:.30}；请写成 [text]。"
+        )
+    chars = [char_tokenize(text) for text in texts]
+    tag_ids = predict_tags(model, [vocab.encode(c) for c in chars], batch_size)
+    return [
+        tags_to_words(c, [TAGS[t] for t in tags]) for c, tags in zip(chars, tag_ids, strict=True)
+    ]
+
+
+def segmentation_scores(
+    model: nn.Module, vocab: Vocab, sentences: Sequence[Sequence[str]]
+) -> tuple[float, float, float]:
+    """Word-level precision, recall and F1 of ``model`` on gold-segmented sentences."""
+    predicted = segment(model, vocab, ["".join(words) for words in sentences])
+    return segmentation_prf(sentences, predicted)
+
+
+def matched_hidden_size(
+    build: Callable[[int], nn.Module], target: int, count: Callable[[nn.Module], int]
+) -> int:
+    """The hidden size h whose model ``build(h)`` has a parameter count ``count(model)``
+    closest to ``target`` (the count must grow with h)."""
+    if target < 1:
+        raise ValueError(f"目标参数量应为正整数，实际为 {target!r}。")
+    low, high = 1, 2
+    while count(build(high)) < target:
+        low, high = high, high * 2
+    while high - low > 1:  # count(build(low)) < target <= count(build(high))
+        middle = (low + high) // 2
+        if count(build(middle)) < target:
+            low = middle
+        else:
+            high = middle
+    return min((low, high), key=lambda h: abs(count(build(h)) - target))
