@@ -58,6 +58,18 @@ def test_notebook_committed_with_clean_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_markdown_has_no_control_characters(path):
+    """A LaTeX command written in a non-raw Python string turns into a control character
+    ("\\alpha" -> BEL + "lpha", "\\times" -> TAB + "imes") and renders as garbage."""
+    for cell in read_notebook(path)["cells"]:
+        source = "".join(cell["source"])
+        found = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\t]", source)
+        if cell["cell_type"] == "markdown" and found:
+            context = source[max(0, found.start() - 20) : found.end() + 10]
+            raise AssertionError(f"{path.name} 的 Markdown 含控制字符 {found[0]!r}：{context!r}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_every_plot_is_saved_in_the_notebook(path):
     """A cell that calls plt.show() carries an image (executed with a non-inline backend such
     as MPLBACKEND=Agg, a notebook silently loses its figures)."""
