@@ -53,7 +53,9 @@ def test_memory_task_lag_zero_is_just_the_signal():
     ],
 )
 def test_memory_task_rejects_bad_arguments(kwargs):
-    with pytest.raises(ValueError, match="应为不小于"):
+    # a float or a bool is the wrong type, an int out of range the wrong value
+    expected = TypeError if any(type(v) is not int for v in kwargs.values()) else ValueError
+    with pytest.raises(expected, match="应为不小于"):
         memory_task(**kwargs)
 
 

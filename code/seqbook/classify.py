@@ -7,7 +7,6 @@ recurrent layer never reads padding, and classifies the final hidden state of ea
 sequence (not ``output[:, -1]``, which for a short sequence is a state after padding).
 """
 
-import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -18,6 +17,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 from torch.utils.data import DataLoader, Sampler
 
+from seqbook._checks import check_int_at_least, check_layer_class, check_positive_int
 from seqbook.metrics import accuracy
 from seqbook.text import PAD_ID, Vocab, collate, ngrams
 from seqbook.train import History, fit
@@ -67,14 +67,9 @@ class SequenceClassifier(nn.Module):
         rnn_kwargs: dict | None = None,
     ):
         super().__init__()
-        for name, value in (("vocab_size", vocab_size), ("num_classes", num_classes)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} 应为正整数，实际为 {value!r}。")
-        if not (inspect.isclass(rnn) and issubclass(rnn, nn.Module)):
-            raise TypeError(
-                f"rnn 应是循环层的类（例如 torch.nn.LSTM 或 seqbook.nn.GRU），实际为 {rnn!r}；"
-                "传类本身，不要传实例：rnn=nn.LSTM 而不是 rnn=nn.LSTM(...)。"
-            )
+        check_positive_int("vocab_size", vocab_size)
+        check_positive_int("num_classes", num_classes)
+        check_layer_class(rnn)
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         self.rnn = rnn(
             embedding_dim,
@@ -139,10 +134,8 @@ class BucketBatchSampler(Sampler[list[int]]):
     """
 
     def __init__(self, lengths: Sequence[int], batch_size: int, *, pool_batches: int = 50, seed: int = 0):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size 应为正整数，实际为 {batch_size!r}。")
-        if isinstance(pool_batches, bool) or not isinstance(pool_batches, int) or pool_batches < 1:
-            raise ValueError(f"pool_batches 应为正整数，实际为 {pool_batches!r}。")
+        check_positive_int("batch_size", batch_size)
+        check_positive_int("pool_batches", pool_batches)
         if len(lengths) == 0:
             raise ValueError("lengths 为空：数据集里没有序列。")
         self.lengths = torch.as_tensor(list(lengths))
@@ -191,8 +184,7 @@ def make_loader(
 def head_and_tail(tokens: Sequence, max_len: int) -> list:
     """``tokens`` if it has at most ``max_len`` items, else its first and last ``max_len // 2``
     (one more from the end if ``max_len`` is odd): reviews often open and close with the verdict."""
-    if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 2:
-        raise ValueError(f"max_len 应为不小于 2 的整数，实际为 {max_len!r}。")
+    check_int_at_least("max_len", max_len, 2)
     tokens = list(tokens)
     if len(tokens) <= max_len:
         return tokens

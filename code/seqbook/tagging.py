@@ -7,7 +7,6 @@ MLP or a recurrent layer (uni- or bidirectional, optionally with a delayed outpu
 ``segment`` turns raw text into words with a trained tagger.
 """
 
-import inspect
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
@@ -16,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from seqbook._checks import check_int_at_least, check_layer_class, check_positive_int
 from seqbook.metrics import segmentation_prf
 from seqbook.text import IGNORE_INDEX, PAD_ID, Vocab, char_tokenize, collate
 
@@ -112,8 +112,7 @@ def tagged_windows(
     inside a word; its tags still come from the gold words. Windows of one length batch
     without any padding, so no layer ever reads padding and nothing needs packing.
     """
-    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-        raise ValueError(f"length 应为正整数（每个窗口的字符数），实际为 {length!r}。")
+    check_positive_int("length", length, "length 是每个窗口的字符数。")
     ids, tags = [], []
     for chars, tag_ids in encode_tagged(sentences, vocab):
         ids += chars
@@ -163,13 +162,9 @@ class SequenceTagger(nn.Module):
             ("window", window, 0),
             ("delay", delay, 0),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{name} 应为不小于 {least} 的整数，实际为 {value!r}。")
-        if rnn is not None and not (inspect.isclass(rnn) and issubclass(rnn, nn.Module)):
-            raise TypeError(
-                f"rnn 应是循环层的类（例如 torch.nn.LSTM 或 seqbook.nn.RNN）或 None（MLP），实际为 {rnn!r}；"
-                "传类本身，不要传实例：rnn=nn.LSTM 而不是 rnn=nn.LSTM(...)。"
-            )
+            check_int_at_least(name, value, least)
+        if rnn is not None:
+            check_layer_class(rnn, "torch.nn.LSTM 或 seqbook.nn.RNN；None 表示 MLP")
         if bidirectional and rnn is None:
             raise ValueError("MLP 没有方向：bidirectional=True 需要一个循环层（rnn=nn.LSTM 等）。")
         if delay and bidirectional:

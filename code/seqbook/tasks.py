@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from seqbook._checks import check_int_at_least
 from seqbook.classify import SequenceClassifier
 from seqbook.metrics import accuracy
 from seqbook.train import History, fit
@@ -38,8 +39,7 @@ def memory_task(
         ("num_symbols", num_symbols, 2),
         ("num_distractors", num_distractors, 1),
     ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{name} 应为不小于 {least} 的整数，实际为 {value!r}。")
+        check_int_at_least(name, value, least)
     generator = torch.Generator().manual_seed(seed)
     y = torch.randint(num_symbols, (num_sequences,), generator=generator)
     noise = torch.randint(num_distractors, (num_sequences, lag), generator=generator)
