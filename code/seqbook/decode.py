@@ -3,6 +3,8 @@
 ``sample`` picks a next token from logits (temperature, top-k, greedy at temperature 0);
 ``generate`` repeats it step by step, feeding each token back into a step function
 ``step(ids, state) -> (logits, state)``, such as a ``seqbook.lm.CharLM``.
+``greedy_search`` and ``beam_search`` decode a batch with an encoder-decoder model
+(``seqbook.nn.Seq2Seq``): the most probable token at every step, or the best of k hypotheses.
 """
 
 from collections.abc import Callable, Sequence
@@ -92,3 +94,186 @@ def generate(
             module.train(was_training)
     return new
 
+
+# Greedy and beam search for encoder-decoder models (chapter 7). A model offers
+# encode(src, src_lengths) -> memory, initial_state(memory) -> state and
+# step(tokens (N,), state, memory) -> (logits (N, V), new state, attention weights or None),
+# as seqbook.nn.Seq2Seq does. Memory and states are tensors, or (named) tuples of tensors,
+# with the batch first, so that a search can pick rows of them.
+
+
+def _select_rows(tree, index: torch.Tensor):
+    """Rows ``index`` (dimension 0) of every tensor in a tensor, a (named) tuple of them, or None."""
+    if tree is None:
+        return None
+    if isinstance(tree, torch.Tensor):
+        return tree.index_select(0, index.to(tree.device))
+    if isinstance(tree, tuple):
+        items = [_select_rows(item, index) for item in tree]
+        return type(tree)(*items) if hasattr(tree, "_fields") else tuple(items)
+    raise TypeError(f"解码器的状态和记忆只能由张量或张量的元组组成，发现了 {type(tree).__name__}。")
+
+
+def _check_search(model, src, src_lengths, bos_id, eos_id, max_len) -> None:
+    for name in ("encode", "initial_state", "step"):
+        if not callable(getattr(model, name, None)):
+            raise TypeError(
+                f"模型缺少方法 {name}：搜索需要 encode、initial_state 和 step 三个方法（见 seqbook.nn.Seq2Seq）。"
+            )
+    if not isinstance(src, torch.Tensor) or src.dim() != 2:
+        raise ValueError("src 应为二维张量 (batch, 源长度)；单个句子请写成 src.unsqueeze(0)。")
+    if torch.as_tensor(src_lengths).shape != src.shape[:1]:
+        raise ValueError(f"src_lengths 应有 {src.size(0)} 个元素（每个源序列一个长度）。")
+    for name, value in (("bos_id", bos_id), ("eos_id", eos_id)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} 应为词表中的一个 id（非负整数），实际为 {value!r}。")
+    if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1:
+        raise ValueError(f"max_len 应为正整数（最多生成的词元数，含 <eos>），实际为 {max_len!r}。")
+
+
+def _cut_at(ids: list[int], eos_id: int) -> list[int]:
+    return ids[: ids.index(eos_id)] if eos_id in ids else ids
+
+
+@torch.no_grad()
+def greedy_search(
+    model: nn.Module,
+    src: torch.Tensor,
+    src_lengths: torch.Tensor,
+    *,
+    bos_id: int,
+    eos_id: int,
+    max_len: int = 50,
+    return_attention: bool = False,
+):
+    """Decode a batch by taking the most probable token at every step.
+
+    Generates at most ``max_len`` tokens per sequence, <eos> included, and stops early when
+    every sequence has produced <eos>. Returns the id lists without <bos> and <eos>; with
+    ``return_attention=True`` also one weight matrix per sequence, (generated tokens, source
+    length), <eos> included, or None for a model without attention.
+    """
+    _check_search(model, src, src_lengths, bos_id, eos_id, max_len)
+    was_training = model.training
+    model.eval()
+    try:
+        memory = model.encode(src, src_lengths)
+        state = model.initial_state(memory)
+        tokens = torch.full((src.size(0),), bos_id, dtype=torch.long, device=src.device)
+        done = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
+        steps, weights = [], []
+        for _ in range(max_len):
+            logits, state, w = model.step(tokens, state, memory)
+            tokens = logits.argmax(dim=-1)
+            steps.append(tokens)
+            weights.append(w)
+            done |= tokens == eos_id
+            if done.all():
+                break
+    finally:
+        model.train(was_training)
+    rows = torch.stack(steps, dim=1).tolist()
+    sequences = [_cut_at(row, eos_id) for row in rows]
+    if not return_attention:
+        return sequences
+    if weights[0] is None:
+        return sequences, [None] * len(sequences)
+    stacked = torch.stack(weights, dim=1).cpu()  # (N, steps, S)
+    lengths = torch.as_tensor(src_lengths).tolist()
+    attention = [
+        stacked[i, : min(len(seq) + 1, len(rows[i])), : lengths[i]]
+        for i, seq in enumerate(sequences)
+    ]
+    return sequences, attention
+
+
+@torch.no_grad()
+def beam_search(
+    model: nn.Module,
+    src: torch.Tensor,
+    src_lengths: torch.Tensor,
+    *,
+    bos_id: int,
+    eos_id: int,
+    beam_size: int = 5,
+    max_len: int = 50,
+    length_penalty: float = 1.0,
+    return_scores: bool = False,
+):
+    """Decode a batch with beam search; returns the best id list per sequence (no <bos>/<eos>).
+
+    Every sequence keeps the ``beam_size`` most probable unfinished hypotheses. At each step
+    each of them is extended by every token; of the 2 * beam_size best extensions, those that
+    end with <eos> among the first beam_size are set aside as finished, and the best
+    beam_size that don't end continue. A sequence is done once it has ``beam_size`` finished
+    hypotheses; after ``max_len`` steps every surviving hypothesis counts as finished as it is.
+    A finished hypothesis of n tokens (its <eos> included) scores
+
+        sum of the log-probabilities of its n tokens / n ** length_penalty
+
+    and the best score wins: ``length_penalty=0`` compares plain log-probabilities (which
+    favour short outputs), 1 the mean log-probability per token. With ``beam_size=1`` this is
+    greedy search. ``return_scores=True`` also returns the winning scores.
+    """
+    _check_search(model, src, src_lengths, bos_id, eos_id, max_len)
+    if isinstance(beam_size, bool) or not isinstance(beam_size, int) or beam_size < 1:
+        raise ValueError(f"beam_size 应为正整数（1 即贪心搜索），实际为 {beam_size!r}。")
+    if not isinstance(length_penalty, int | float) or length_penalty < 0:
+        raise ValueError(f"length_penalty 应为非负数（0 表示不做长度归一化），实际为 {length_penalty!r}。")
+    was_training = model.training
+    model.eval()
+    try:
+        best = _beam_search(model, src, src_lengths, bos_id, eos_id, beam_size, max_len, length_penalty)
+    finally:
+        model.train(was_training)
+    sequences = [ids for _, ids in best]
+    return (sequences, [score for score, _ in best]) if return_scores else sequences
+
+
+def _beam_search(model, src, src_lengths, bos_id, eos_id, k, max_len, length_penalty):
+    """The search itself; returns (score, ids) of the best finished hypothesis per sequence."""
+    dev = src.device
+    memory = model.encode(src, src_lengths)
+    state = model.initial_state(memory)
+    rows = torch.arange(src.size(0), device=dev).repeat_interleave(k)  # k copies of every sequence
+    memory, state = _select_rows(memory, rows), _select_rows(state, rows)
+    scores = torch.full((src.size(0), k), float("-inf"), device=dev)
+    scores[:, 0] = 0.0  # at the start the k beams are the same: keep one
+    tokens = torch.full((src.size(0) * k,), bos_id, dtype=torch.long, device=dev)
+    history = torch.zeros((src.size(0) * k, 0), dtype=torch.long, device=dev)
+    finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(src.size(0))]
+    alive = list(range(src.size(0)))  # the sequences still searched, in the order of the rows
+    for t in range(max_len):
+        logits, state, _ = model.step(tokens, state, memory)
+        vocab_size = logits.size(-1)
+        log_probs = torch.log_softmax(logits.float(), dim=-1).view(len(alive), k, vocab_size)
+        total = (scores.unsqueeze(-1) + log_probs).view(len(alive), k * vocab_size)
+        cand_scores, cand = total.topk(min(2 * k, k * vocab_size), dim=1)  # best first
+        cand_beam, cand_token = cand // vocab_size, cand % vocab_size
+        last = t == max_len - 1
+        ends = (cand_token == eos_id) | last
+        rank = torch.arange(cand.size(1), device=dev)
+        for b, r in (ends & (rank < k) & torch.isfinite(cand_scores)).nonzero().tolist():
+            token = int(cand_token[b, r])
+            ids = history[b * k + int(cand_beam[b, r])].tolist() + ([] if token == eos_id else [token])
+            finished[alive[b]].append((float(cand_scores[b, r]) / (t + 1) ** length_penalty, ids))
+        if last:
+            break
+        scores, pick = cand_scores.masked_fill(ends, float("-inf")).topk(k, dim=1)  # continuing
+        parent = (torch.arange(len(alive), device=dev)[:, None] * k + cand_beam.gather(1, pick)).flatten()
+        tokens = cand_token.gather(1, pick).flatten()
+        state = _select_rows(state, parent)
+        history = torch.cat([history[parent], tokens[:, None]], dim=1)
+        keep = [
+            b for b in range(len(alive))
+            if len(finished[alive[b]]) < k and bool(torch.isfinite(scores[b, 0]))
+        ]
+        if not keep:
+            break
+        if len(keep) < len(alive):  # drop the sequences that are done
+            kept = torch.tensor(keep, device=dev)
+            kept_rows = (kept[:, None] * k + torch.arange(k, device=dev)).flatten()
+            memory, state = _select_rows(memory, kept_rows), _select_rows(state, kept_rows)
+            tokens, history, scores = tokens[kept_rows], history[kept_rows], scores[kept]
+            alive = [alive[b] for b in keep]
+    return [max(hypotheses, key=lambda h: h[0]) for hypotheses in finished]

@@ -1,7 +1,9 @@
-"""Evaluation metrics: accuracy, word-segmentation precision/recall/F1 and perplexity."""
+"""Evaluation metrics: accuracy, word-segmentation precision/recall/F1, perplexity and BLEU."""
 
 import math
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -90,3 +92,159 @@ def perplexity(mean_nll: float) -> float:
         return math.exp(mean_nll)
     except OverflowError:
         return math.inf
+
+
+# Corpus BLEU (Papineni et al. 2002) with sacreBLEU's definitions (Post 2018), on tokens.
+
+BLEU_SMOOTHING = {"none": None, "floor": 0.1, "add-k": 1.0, "exp": None}  # method -> default value
+
+
+@dataclass(frozen=True)
+class BLEUScore:
+    """A corpus BLEU score and its parts; ``score`` and ``precisions`` are percentages."""
+
+    score: float
+    precisions: tuple[float, ...]  # modified n-gram precisions, n = 1..max_order, smoothed
+    brevity_penalty: float
+    hyp_len: int  # tokens in all hypotheses
+    ref_len: int  # tokens in the closest reference of every hypothesis
+    matches: tuple[int, ...]  # clipped n-gram matches, n = 1..max_order
+    totals: tuple[int, ...]  # n-grams in the hypotheses, n = 1..max_order
+
+    def __str__(self) -> str:
+        precisions = "/".join(f"{p:.1f}" for p in self.precisions)
+        ratio = self.hyp_len / self.ref_len if self.ref_len else 0.0
+        return (
+            f"BLEU = {self.score:.2f} {precisions} (BP = {self.brevity_penalty:.3f} "
+            f"ratio = {ratio:.3f} hyp_len = {self.hyp_len} ref_len = {self.ref_len})"
+        )
+
+
+def _ngram_counts(tokens: Sequence[str], max_order: int) -> Counter:
+    return Counter(
+        tuple(tokens[i : i + n]) for n in range(1, max_order + 1) for i in range(len(tokens) - n + 1)
+    )
+
+
+def _as_references(refs, index: int) -> list[Sequence[str]]:
+    """One hypothesis's references as a list of token lists (a single token list is one reference)."""
+    if isinstance(refs, str) or (refs and isinstance(refs[0], str)):
+        refs = [refs]
+    if not refs:
+        raise ValueError(f"第 {index} 个句子（从 0 数起）没有参考译文；每个句子至少要有一个参考译文。")
+    for ref in refs:
+        if isinstance(ref, str):
+            raise TypeError(
+                f"第 {index} 个句子的参考译文是字符串 {ref!r:.40}；corpus_bleu 需要词元列表，请先分词（例如 ref.split()）。"
+            )
+        _check_tokens(ref, index)
+    return list(refs)
+
+
+def _check_tokens(tokens: Sequence[str], index: int) -> None:
+    spaced = next((t for t in tokens if not isinstance(t, str) or not t or any(c.isspace() for c in t)), None)
+    if spaced is not None:
+        raise TypeError(
+            f"第 {index} 个句子里有词元 {spaced!r:.40} 不是不含空白的非空字符串：corpus_bleu 需要分好词的词元列表，"
+            "请先分词（例如 sentence.split()）。"
+        )
+
+
+def corpus_bleu(
+    hypotheses: Sequence[Sequence[str]],
+    references: Sequence,
+    *,
+    max_order: int = 4,
+    smooth: str = "exp",
+    smooth_value: float | None = None,
+    effective_order: bool = False,
+) -> BLEUScore:
+    """Corpus BLEU of tokenized hypotheses, as sacreBLEU's ``corpus_bleu(..., tokenize='none')``.
+
+    ``hypotheses[i]`` is a token list; ``references[i]`` is a list of one or more token lists
+    (a single token list also counts as one reference). Over the whole corpus:
+
+    - the modified precision p_n of n-grams, n = 1..max_order: each hypothesis n-gram counts
+      at most as often as it occurs in one of that hypothesis's references (clipping), and the
+      clipped matches of all sentences are summed before dividing by the summed totals;
+    - the brevity penalty BP = exp(1 - r/c) if c < r else 1, where c is the total hypothesis
+      length and r the total length of the closest reference of each hypothesis (ties: the
+      shorter);
+    - BLEU = 100 * BP * exp(mean of log p_n).
+
+    ``smooth`` handles a p_n with no match: "none" (BLEU becomes 0), "floor" (matches :=
+    smooth_value, default 0.1), "add-k" (adds smooth_value, default 1, to matches and totals
+    for n >= 2), "exp" (the 1/2, 1/4, ... of mteval-v13a, sacreBLEU's default).
+    ``effective_order`` averages only the orders whose total is not 0 (for single sentences).
+    """
+    if isinstance(max_order, bool) or not isinstance(max_order, int) or max_order < 1:
+        raise ValueError(f"max_order 应为正整数（通常是 4），实际为 {max_order!r}。")
+    if smooth not in BLEU_SMOOTHING:
+        raise ValueError(f"未知的平滑方法 smooth={smooth!r}；可选：{'、'.join(BLEU_SMOOTHING)}。")
+    if len(hypotheses) != len(references):
+        raise ValueError(
+            f"译文有 {len(hypotheses)} 句，参考译文有 {len(references)} 组；每句译文都要有对应的参考译文。"
+        )
+    if isinstance(hypotheses, str):
+        raise TypeError("hypotheses 应是词元列表的列表，收到的是一个字符串；请先分词。")
+    matches, totals = [0] * max_order, [0] * max_order
+    hyp_len = ref_len = 0
+    for index, (hyp, refs) in enumerate(zip(hypotheses, references, strict=True)):
+        if isinstance(hyp, str):
+            raise TypeError(
+                f"第 {index} 句译文是字符串 {hyp!r:.40}；corpus_bleu 需要词元列表，请先分词（例如 hyp.split()）。"
+            )
+        _check_tokens(hyp, index)
+        refs = _as_references(refs, index)
+        max_ref_counts: Counter = Counter()
+        for ref in refs:
+            for ngram, count in _ngram_counts(ref, max_order).items():
+                max_ref_counts[ngram] = max(max_ref_counts[ngram], count)
+        for ngram, count in _ngram_counts(hyp, max_order).items():
+            totals[len(ngram) - 1] += count
+            matches[len(ngram) - 1] += min(count, max_ref_counts[ngram])
+        hyp_len += len(hyp)
+        ref_len += min((abs(len(ref) - len(hyp)), len(ref)) for ref in refs)[1]
+    return _bleu_from_counts(matches, totals, hyp_len, ref_len, smooth, smooth_value, effective_order)
+
+
+def _bleu_from_counts(matches, totals, hyp_len, ref_len, smooth, smooth_value, effective_order):
+    """BLEU from the summed statistics, with sacreBLEU's smoothing rules."""
+    smooth_value = BLEU_SMOOTHING[smooth] if smooth_value is None else smooth_value
+    max_order = len(matches)
+    bp = 1.0 if hyp_len >= ref_len else (math.exp(1 - ref_len / hyp_len) if hyp_len > 0 else 0.0)
+    precisions = [0.0] * max_order
+    counts = (tuple(matches), tuple(totals))
+    if not any(matches):
+        return BLEUScore(0.0, tuple(precisions), bp, hyp_len, ref_len, *counts)
+    matches, totals = [float(m) for m in matches], [float(t) for t in totals]
+    exp_factor, order = 1.0, max_order
+    for n in range(max_order):
+        if smooth == "add-k" and n > 0:
+            matches[n] += smooth_value
+            totals[n] += smooth_value
+        if totals[n] == 0:
+            break
+        if effective_order:
+            order = n + 1
+        if matches[n] > 0:
+            precisions[n] = 100.0 * matches[n] / totals[n]
+        elif smooth == "exp":
+            exp_factor *= 2
+            precisions[n] = 100.0 / (exp_factor * totals[n])
+        elif smooth == "floor":
+            precisions[n] = 100.0 * smooth_value / totals[n]
+    if any(p == 0 for p in precisions[:order]):
+        score = 0.0
+    else:
+        score = bp * math.exp(sum(math.log(p) for p in precisions[:order]) / order)
+    return BLEUScore(score, tuple(precisions), bp, hyp_len, ref_len, *counts)
+
+
+def exact_match(predictions: Sequence[Sequence], references: Sequence[Sequence]) -> float:
+    """The fraction of predicted sequences equal to their reference, every token the same."""
+    if len(predictions) != len(references) or len(references) == 0:
+        raise ValueError(
+            f"预测有 {len(predictions)} 个序列，参考有 {len(references)} 个；两者应一样多且不为空。"
+        )
+    return sum(list(p) == list(r) for p, r in zip(predictions, references, strict=True)) / len(references)

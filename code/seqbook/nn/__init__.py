@@ -3,8 +3,17 @@
 Recurrent cells (one time step) and layers (multi-layer, bidirectional, batch_first,
 dropout, PackedSequence): their parameters have PyTorch's names, shapes and
 initialisation, so `ours.load_state_dict(theirs.state_dict())` works both ways.
+Attention (additive and dot-product, with padding masks) and encoder-decoder models
+build on them (chapter 7).
 """
 
+from seqbook.nn.attention import (
+    AdditiveAttention,
+    dot_product_attention,
+    length_mask,
+    masked_softmax,
+    plot_attention,
+)
 from seqbook.nn.cells import (
     GRUCell,
     LSTMCell,
@@ -15,17 +24,28 @@ from seqbook.nn.cells import (
     rnn_cell,
 )
 from seqbook.nn.rnn import GRU, LSTM, RNN, RNNBase
+from seqbook.nn.seq2seq import AttentionDecoder, Decoder, Encoder, Memory, Seq2Seq
 
 __all__ = [
+    "AdditiveAttention",
+    "AttentionDecoder",
+    "Decoder",
+    "Encoder",
     "GRU",
     "GRUCell",
     "LSTM",
     "LSTMCell",
+    "Memory",
     "RNN",
     "RNNBase",
     "RNNCell",
     "RNNCellBase",
+    "Seq2Seq",
+    "dot_product_attention",
     "gru_cell",
+    "length_mask",
     "lstm_cell",
+    "masked_softmax",
+    "plot_attention",
     "rnn_cell",
 ]

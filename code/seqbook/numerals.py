@@ -1,0 +1,114 @@
+"""Chinese numerals and Arabic numerals: exact sequence-to-sequence pairs made with cn2an.
+
+A number becomes Chinese in one of three styles: "low" (小写, 一千零二十四), "up" (大写, as on
+cheques, 壹仟零贰拾肆) and "direct" (逐位读, 一零二四). ``load_numerals`` draws distinct
+numbers, splits them into training, validation and test numbers, and only then writes each
+number in its styles, so that no test number (in any style) occurs in training.
+"""
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cn2an
+
+STYLES = {"low": "小写", "up": "大写", "direct": "逐位读"}
+DIRECTIONS = ("to_arabic", "to_chinese")
+
+Pair = tuple[list[str], list[str]]  # (source tokens, target tokens): one token per character
+
+
+def to_chinese(number: int, style: str = "low") -> str:
+    """``number`` in Chinese: to_chinese(1024) -> "一千零二十四"; see STYLES for the styles."""
+    if style not in STYLES:
+        raise ValueError(f"未知的写法 style={style!r}；可选：{', '.join(STYLES)}（{'、'.join(STYLES.values())}）。")
+    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        raise ValueError(f"number 应为非负整数，实际为 {number!r}。")
+    return cn2an.an2cn(number, style)
+
+
+def random_number(rng: random.Random, max_digits: int = 8, zero_prob: float = 0.3) -> int:
+    """A number of 1 to ``max_digits`` digits (each length equally likely); after the first
+    digit, each digit is 0 with probability ``zero_prob``, else 1-9, so that the rules for
+    零 are frequent enough to learn."""
+    num_digits = rng.randint(1, max_digits)
+    if num_digits == 1:
+        return rng.randint(0, 9)
+    digits = [rng.randint(1, 9)] + [
+        0 if rng.random() < zero_prob else rng.randint(1, 9) for _ in range(num_digits - 1)
+    ]
+    return int("".join(map(str, digits)))
+
+
+def random_numbers(count: int, *, max_digits: int = 8, zero_prob: float = 0.3, seed: int = 0) -> list[int]:
+    """``count`` distinct numbers from ``random_number``, in the order drawn (same on every machine)."""
+    if isinstance(max_digits, bool) or not isinstance(max_digits, int) or not 1 <= max_digits <= 16:
+        raise ValueError(f"max_digits 应为 1 到 16 的整数，实际为 {max_digits!r}。")
+    if not 0 <= zero_prob < 1:
+        raise ValueError(f"zero_prob 是数字为 0 的概率，应在 [0, 1) 内，实际为 {zero_prob!r}。")
+    possible = 10 ** max_digits
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= possible // 4:
+        raise ValueError(
+            f"count={count!r} 不合适：应为非负整数，且不超过 {max_digits} 位数总数的四分之一（{possible // 4}），"
+            "否则很难抽到足够多互不相同的数。请减少 count 或增大 max_digits。"
+        )
+    rng = random.Random(seed)
+    numbers: dict[int, None] = {}
+    while len(numbers) < count:
+        numbers.setdefault(random_number(rng, max_digits, zero_prob))
+    return list(numbers)
+
+
+def numeral_pairs(
+    numbers: Sequence[int], styles: Sequence[str] = ("low",), direction: str = "to_arabic"
+) -> list[Pair]:
+    """One (source, target) pair per number and style, as lists of characters.
+
+    "to_arabic": 一千零二十四 -> 1 0 2 4, in every style of ``styles``;
+    "to_chinese": 1 0 2 4 -> 一千零二十四, one pair per style (the target in that style).
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction 只能是 {' 或 '.join(DIRECTIONS)}，实际为 {direction!r}。")
+    if isinstance(styles, str):
+        raise TypeError(f"styles 应是写法的列表，例如 ['low', 'up']，收到的是字符串 {styles!r}。")
+    pairs = []
+    for number in numbers:
+        for style in styles:
+            chinese, arabic = list(to_chinese(number, style)), list(str(number))
+            pairs.append((chinese, arabic) if direction == "to_arabic" else (arabic, chinese))
+    return pairs
+
+
+@dataclass
+class NumeralData:
+    """Numbers split three ways, and their (source, target) pairs."""
+
+    train_numbers: list[int]
+    val_numbers: list[int]
+    test_numbers: list[int]
+    train: list[Pair]
+    val: list[Pair]
+    test: list[Pair]
+
+
+def load_numerals(
+    sizes: Sequence[int] = (20000, 1000, 2000),
+    *,
+    styles: Sequence[str] = tuple(STYLES),
+    direction: str = "to_arabic",
+    max_digits: int = 8,
+    zero_prob: float = 0.3,
+    seed: int = 0,
+) -> NumeralData:
+    """Distinct numbers for training, validation and test (``sizes``), and their pairs.
+
+    The numbers are split before any of them is written out, so a test number never occurs
+    in the training pairs, in any style.
+    """
+    if len(sizes) != 3 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
+        raise ValueError(f"sizes 应为三个正整数 (训练, 验证, 测试)，实际为 {tuple(sizes)!r}。")
+    numbers = random_numbers(sum(sizes), max_digits=max_digits, zero_prob=zero_prob, seed=seed)
+    random.Random(seed).shuffle(numbers)  # short numbers are drawn early: mix them into every part
+    a, b = sizes[0], sizes[0] + sizes[1]
+    parts = numbers[:a], numbers[a:b], numbers[b:]
+    return NumeralData(*parts, *(numeral_pairs(p, styles, direction) for p in parts))
