@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from seqbook._checks import check_positive_int
+
 # step(ids (1, T) LongTensor, state) -> (logits (1, T, vocab_size), new state)
 StepFn = Callable[[torch.Tensor, object], tuple[torch.Tensor, object]]
 
@@ -127,8 +129,7 @@ def _check_search(model, src, src_lengths, bos_id, eos_id, max_len) -> None:
     for name, value in (("bos_id", bos_id), ("eos_id", eos_id)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} 应为词表中的一个 id（非负整数），实际为 {value!r}。")
-    if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1:
-        raise ValueError(f"max_len 应为正整数（最多生成的词元数，含 <eos>），实际为 {max_len!r}。")
+    check_positive_int("max_len", max_len, "max_len 是最多生成的词元数，含 <eos>。")
 
 
 def _cut_at(ids: list[int], eos_id: int) -> list[int]:
@@ -216,8 +217,7 @@ def beam_search(
     greedy search. ``return_scores=True`` also returns the winning scores.
     """
     _check_search(model, src, src_lengths, bos_id, eos_id, max_len)
-    if isinstance(beam_size, bool) or not isinstance(beam_size, int) or beam_size < 1:
-        raise ValueError(f"beam_size 应为正整数（1 即贪心搜索），实际为 {beam_size!r}。")
+    check_positive_int("beam_size", beam_size, "beam_size=1 即贪心搜索。")
     if not isinstance(length_penalty, int | float) or length_penalty < 0:
         raise ValueError(f"length_penalty 应为非负数（0 表示不做长度归一化），实际为 {length_penalty!r}。")
     was_training = model.training

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import torch
 
+from seqbook._checks import check_positive_int
+
 
 def accuracy(pred, target, ignore_index: int | None = None) -> float:
     """The fraction of ``pred`` equal to ``target`` (tensors or lists).
@@ -177,8 +179,7 @@ def corpus_bleu(
     for n >= 2), "exp" (the 1/2, 1/4, ... of mteval-v13a, sacreBLEU's default).
     ``effective_order`` averages only the orders whose total is not 0 (for single sentences).
     """
-    if isinstance(max_order, bool) or not isinstance(max_order, int) or max_order < 1:
-        raise ValueError(f"max_order 应为正整数（通常是 4），实际为 {max_order!r}。")
+    check_positive_int("max_order", max_order, "BLEU 通常用 4。")
     if smooth not in BLEU_SMOOTHING:
         raise ValueError(f"未知的平滑方法 smooth={smooth!r}；可选：{'、'.join(BLEU_SMOOTHING)}。")
     if len(hypotheses) != len(references):

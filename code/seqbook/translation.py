@@ -21,6 +21,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Sampler
 
+from seqbook._checks import check_positive_int
 from seqbook.data import load_tatoeba
 from seqbook.decode import beam_search, greedy_search
 from seqbook.lm import BOS, EOS
@@ -78,8 +79,7 @@ class LengthBatchSampler(Sampler):
     """
 
     def __init__(self, lengths: Sequence, batch_size: int, *, shuffle: bool = True, seed: int = 0, pool: int = 50):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size 应为正整数，实际为 {batch_size!r}。")
+        check_positive_int("batch_size", batch_size)
         self.lengths = list(lengths)
         self.batch_size = batch_size
         self.shuffle = shuffle
