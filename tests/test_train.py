@@ -23,7 +23,22 @@ def test_set_seed_makes_python_numpy_and_torch_repeatable():
     assert draw() != first
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "0", None])
+def test_set_seed_fixes_the_thread_count_unless_told_not_to():
+    before = torch.get_num_threads()
+    try:
+        set_seed(0, threads=2)
+        assert torch.get_num_threads() == 2
+        set_seed(0)
+        assert torch.get_num_threads() == 1
+        set_seed(0, threads=None)
+        assert torch.get_num_threads() == 1
+        with pytest.raises(ValueError, match="threads"):
+            set_seed(0, threads=0)
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", None, True])
 def test_set_seed_rejects_bad_values(bad):
     with pytest.raises(ValueError, match="随机种子"):
         set_seed(bad)

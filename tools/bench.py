@@ -112,7 +112,8 @@ def time_layers(sizes=((64, 50, 256), (8, 50, 64)), repeats: int = 5) -> str:
         return sorted(times[1:])[repeats // 2]  # the median
 
     lines = [
-        f"CPU（{os.cpu_count()} 个核），PyTorch {torch.__version__}，单层 LSTM，输入和隐藏状态同维；"
+        f"CPU（{os.cpu_count()} 个核，PyTorch 用 {torch.get_num_threads()} 个线程），PyTorch {torch.__version__}，"
+        "单层 LSTM，输入和隐藏状态同维；"
         f"每种配置测 {repeats} 次取中位数。",
         "",
         "| 批量 × 长度 × 维度 | `torch.nn.LSTM`（毫秒/批） | `seqbook.nn.LSTM`（毫秒/批） | 慢多少倍 |",
