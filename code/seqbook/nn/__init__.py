@@ -23,7 +23,7 @@ from seqbook.nn.cells import (
     lstm_cell,
     rnn_cell,
 )
-from seqbook.nn.rnn import GRU, LSTM, RNN, RNNBase
+from seqbook.nn.rnn import GRU, LSTM, RNN, RNNBase, final_state
 from seqbook.nn.seq2seq import AttentionDecoder, Decoder, Encoder, Memory, Seq2Seq
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "RNNCellBase",
     "Seq2Seq",
     "dot_product_attention",
+    "final_state",
     "gru_cell",
     "length_mask",
     "lstm_cell",

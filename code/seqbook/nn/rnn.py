@@ -381,3 +381,19 @@ class GRU(RNNBase):
     def extra_repr(self) -> str:
         s = super().extra_repr()
         return s if self.reset_after else s + ", reset_after=False"
+
+
+def final_state(h_n: Tensor, num_directions: int) -> Tensor:
+    """The last layer's final hidden state, (num_layers*D, N, H) -> (N, D*H).
+
+    With two directions the forward state (after the last real token) comes first, then
+    the backward state (after reading back to the first token).
+    """
+    if num_directions not in (1, 2):
+        raise ValueError(f"num_directions 只能是 1 或 2，实际为 {num_directions!r}。")
+    if h_n.dim() != 3 or h_n.size(0) % num_directions:
+        raise ValueError(
+            f"h_n 的形状应为 (num_layers*num_directions, batch, hidden_size)，"
+            f"实际为 {tuple(h_n.shape)}（num_directions={num_directions}）。"
+        )
+    return torch.cat(list(h_n[-num_directions:]), dim=-1)

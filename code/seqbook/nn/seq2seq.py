@@ -24,6 +24,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqbook.nn._common import check_positive_int
 from seqbook.nn.attention import AdditiveAttention, length_mask
+from seqbook.nn.rnn import final_state
 from seqbook.text import PAD_ID
 
 
@@ -87,7 +88,7 @@ class Encoder(nn.Module):
         if isinstance(h_n, tuple):  # LSTM: (h_n, c_n)
             h_n = h_n[0]
         outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=src.size(1))
-        summary = h_n[-self.num_directions :].transpose(0, 1).reshape(src.size(0), -1)
+        summary = final_state(h_n, self.num_directions)
         mask = length_mask(lengths.to(src.device), src.size(1))
         return Memory(self.dropout(outputs), mask, summary)
 
