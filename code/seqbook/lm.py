@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
 from seqbook.data import load_tang_poems, split_dataset
+from seqbook.losses import sequence_cross_entropy
 from seqbook.text import IGNORE_INDEX, PAD_ID, UNK, Vocab, pad
 
 BOS, EOS = "<bos>", "<eos>"
@@ -128,8 +128,7 @@ def lm_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple
     """Mean cross-entropy per target token and the number of target tokens (for ``fit``)."""
     inputs, targets = batch
     logits, _ = model(inputs)
-    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX)
-    return loss, int((targets != IGNORE_INDEX).sum())
+    return sequence_cross_entropy(logits, targets)
 
 
 class AddKBigram:

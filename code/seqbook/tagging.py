@@ -16,8 +16,9 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqbook._checks import check_int_at_least, check_layer_class, check_positive_int
+from seqbook.losses import sequence_cross_entropy
 from seqbook.metrics import segmentation_prf
-from seqbook.text import IGNORE_INDEX, PAD_ID, Vocab, char_tokenize, collate
+from seqbook.text import PAD_ID, Vocab, char_tokenize, collate
 
 TAGS = ("b", "m", "e", "s")
 TAG_IDS = {tag: i for i, tag in enumerate(TAGS)}
@@ -247,9 +248,7 @@ def tagging_loss(model: nn.Module, batch) -> tuple[Tensor, int]:
     """Mean cross-entropy per tagged character of a batch (ids, lengths, tags), and the
     number of characters: the ``loss_fn`` for ``seqbook.train.fit``."""
     ids, lengths, tags = batch
-    scores = model(ids, lengths)
-    loss = F.cross_entropy(scores.flatten(0, 1), tags.flatten(), ignore_index=IGNORE_INDEX)
-    return loss, int((tags != IGNORE_INDEX).sum())
+    return sequence_cross_entropy(model(ids, lengths), tags)
 
 
 @torch.no_grad()
