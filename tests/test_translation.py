@@ -3,22 +3,29 @@
 import pytest
 import torch
 
-from seqbook.nn.seq2seq import AttentionDecoder, Encoder, Seq2Seq
+from seqbook.losses import sequence_cross_entropy
+from seqbook.nn.seq2seq import AttentionDecoder, Decoder, Encoder, Seq2Seq
 from seqbook.text import IGNORE_INDEX, PAD_ID
 from seqbook.translation import (
     BOS,
     EOS,
     LengthBatchSampler,
+    TranslationData,
+    bleu_by_length,
     build_vocab,
     encode_pairs,
     english_detokenize,
     english_tokenize,
     group_by_source,
     load_translation,
+    prepare_translation,
+    sacrebleu_13a,
     seq2seq_collate,
     seq2seq_loader,
     seq2seq_loss,
+    train_translation,
     translate,
+    translation_model,
 )
 
 
@@ -115,3 +122,86 @@ def test_loss_and_translate_on_a_tiny_model():
     assert weights[0].shape == (5, 3)  # I love you . <eos>  x  我 爱 你
     with pytest.raises(TypeError, match="列表"):
         translate(model, ["我爱你"], src_vocab, tgt_vocab)
+
+
+def test_seq2seq_loss_passes_label_smoothing_on():
+    pairs = toy_pairs()
+    src_vocab, tgt_vocab = build_vocab([s for s, _ in pairs]), build_vocab([t for _, t in pairs])
+    torch.manual_seed(0)
+    model = translation_model(len(src_vocab), len(tgt_vocab), embedding_dim=8, hidden_size=8, output_hidden=8)
+    batch = next(iter(seq2seq_loader(encode_pairs(pairs, src_vocab, tgt_vocab), 3)))
+    src, lengths, tgt_in, tgt_out = batch
+    smoothed, count = seq2seq_loss(model, batch, label_smoothing=0.1)
+    expected, _ = sequence_cross_entropy(model(src, lengths, tgt_in), tgt_out, label_smoothing=0.1)
+    torch.testing.assert_close(smoothed, expected)
+    assert count == 13 and smoothed > seq2seq_loss(model, batch)[0]  # smoothing adds the cost of confidence
+
+
+def test_prepare_translation_tokenizes_and_builds_vocabularies_from_training_pairs_only():
+    data = TranslationData(
+        train=[("我爱你。", "I love you."), ("我爱他。", "I love him."), ("你好。", "Hello.")],
+        val=[("他好。", ["He is well."])],
+        test=[("谢谢你。", ["Thank you.", "Thanks."])],
+    )
+    prepared = prepare_translation(data, min_freq=2)
+    assert prepared.train_pairs[0] == (["我", "爱", "你", "。"], ["I", "love", "you", "."])
+    assert {"我", "爱", "你", "。"} <= set(prepared.src_vocab.tokens) and "谢" not in prepared.src_vocab
+    assert "love" in prepared.tgt_vocab and "Hello" not in prepared.tgt_vocab  # seen once < min_freq
+    assert BOS in prepared.tgt_vocab and EOS in prepared.tgt_vocab
+    assert prepared.test_sources == [["谢", "谢", "你", "。"]]
+    assert prepared.test_references == [["Thank you.", "Thanks."]]
+
+
+@pytest.mark.parametrize("attention, decoder_cls", [(True, AttentionDecoder), (False, Decoder)])
+def test_translation_model_builds_the_books_encoder_and_decoder(attention, decoder_cls):
+    model = translation_model(30, 40, attention=attention, embedding_dim=6, hidden_size=5, output_hidden=7)
+    assert type(model.decoder) is decoder_cls
+    assert model.encoder.rnn.bidirectional and model.encoder.output_size == 10
+    assert model.decoder.output.hidden.out_features == 7 and model.decoder.output.logits.out_features == 40
+    src, lengths, tgt_in = torch.randint(1, 30, (2, 4)), torch.tensor([4, 2]), torch.randint(1, 40, (2, 3))
+    assert model(src, lengths, tgt_in).shape == (2, 3, 40)
+
+
+def copy_task(count=120, seed=0):
+    """Pairs that copy three to five letters: a task a tiny model learns in a few epochs."""
+    rng = torch.Generator().manual_seed(seed)
+    letters = list("abcdef")
+    pairs = []
+    for _ in range(count):
+        length = int(torch.randint(3, 6, (1,), generator=rng))
+        word = [letters[int(i)] for i in torch.randint(0, 6, (length,), generator=rng)]
+        pairs.append((word, [w.upper() for w in word]))
+    return pairs
+
+
+def test_train_translation_learns_and_repeats_exactly(monkeypatch):
+    monkeypatch.setenv("SEQBOOK_DEVICE", "cpu")
+    pairs = copy_task()
+    src_vocab, tgt_vocab = build_vocab([s for s, _ in pairs]), build_vocab([t for _, t in pairs])
+    encoded = encode_pairs(pairs, src_vocab, tgt_vocab)
+
+    def run():
+        torch.manual_seed(0)
+        model = translation_model(len(src_vocab), len(tgt_vocab), embedding_dim=16, hidden_size=16, output_hidden=16)
+        history = train_translation(model, encoded, epochs=12, batch_size=16, lr=1e-2, label_smoothing=0.0)
+        return model, history["train_loss"]
+
+    model, losses = run()
+    assert losses == run()[1]  # the same seed gives the same training
+    assert losses[-1] < losses[0] / 4, losses
+    sources = [s for s, _ in pairs[:20]]
+    outputs = translate(model, sources, src_vocab, tgt_vocab)
+    assert sum(out == [w.upper() for w in src] for out, src in zip(outputs, sources, strict=True)) >= 15
+
+
+def test_bleu_by_length_scores_each_group_on_its_own():
+    hypotheses = ["I love you.", "Good.", "How are you today?", "He is here now, I think."]
+    references = [["I love you."], ["Fine."], ["How are you?"], ["He is here, I think."]]
+    groups = bleu_by_length(hypotheses, references, lengths=[3, 1, 6, 9], bounds=(2, 6))
+    assert [(label, count) for label, count, _ in groups] == [("1-2", 1), ("3-6", 2), ("7+", 1)]
+    assert groups[1][2] == sacrebleu_13a([hypotheses[0], hypotheses[2]], [references[0], references[2]])
+    assert [label for label, _, _ in bleu_by_length(hypotheses, references, [3, 3, 3, 3], bounds=(2, 6))] == ["3-6"]
+    with pytest.raises(ValueError, match="一样长"):
+        bleu_by_length(hypotheses, references[:2], [3, 1, 6, 9], bounds=(2,))
+    with pytest.raises(ValueError, match="递增"):
+        bleu_by_length(hypotheses, references, [3, 1, 6, 9], bounds=(6, 2))

@@ -7,8 +7,10 @@ ones; both are pairs of token lists. This module holds what they share:
   length), ``seq2seq_loss`` (for ``seqbook.train.fit``) and ``translate`` (greedy or beam
   search on token lists);
 - for Tatoeba: English tokenization and detokenization, ``load_translation`` (a split by
-  Chinese source sentence, so no test sentence occurs in training) and ``sacrebleu_13a``,
-  BLEU on detokenized text with sacreBLEU's standard tokenizer.
+  Chinese source sentence, so no test sentence occurs in training), ``prepare_translation``
+  (tokens and vocabularies), the book's model and training recipe (``translation_model``,
+  ``train_translation``), ``sacrebleu_13a``, BLEU on detokenized text with sacreBLEU's
+  standard tokenizer, and ``bleu_by_length``.
 """
 
 import math
@@ -16,6 +18,8 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
+from itertools import pairwise
 
 import torch
 from torch import nn
@@ -27,7 +31,9 @@ from seqbook.decode import beam_search, greedy_search
 from seqbook.lm import BOS, EOS
 from seqbook.losses import sequence_cross_entropy
 from seqbook.metrics import BLEUScore, corpus_bleu
+from seqbook.nn.seq2seq import AttentionDecoder, Decoder, Encoder, Seq2Seq
 from seqbook.text import IGNORE_INDEX, PAD_ID, Vocab, char_tokenize, pad
+from seqbook.train import History, device, fit
 
 Pair = tuple[list[str], list[str]]  # (source tokens, target tokens)
 
@@ -120,10 +126,10 @@ def seq2seq_loader(encoded: Sequence, batch_size: int = 64, *, shuffle: bool = F
     return DataLoader(list(encoded), batch_sampler=sampler, collate_fn=seq2seq_collate)
 
 
-def seq2seq_loss(model: nn.Module, batch) -> tuple[torch.Tensor, int]:
+def seq2seq_loss(model: nn.Module, batch, *, label_smoothing: float = 0.0) -> tuple[torch.Tensor, int]:
     """Teacher-forced cross-entropy per real target token, and their number (for ``fit``)."""
     src, src_lengths, tgt_in, tgt_out = batch
-    return sequence_cross_entropy(model(src, src_lengths, tgt_in), tgt_out)
+    return sequence_cross_entropy(model(src, src_lengths, tgt_in), tgt_out, label_smoothing=label_smoothing)
 
 
 def translate(
@@ -248,6 +254,68 @@ def load_translation(val_size: int = 1000, test_size: int = 2000, seed: int = 0)
     return TranslationData(train, val, test)
 
 
+@dataclass
+class PreparedTranslation:
+    """Tatoeba as tokens: training pairs, the two vocabularies, the test sources and references."""
+
+    train_pairs: list[Pair]
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+    test_sources: list[list[str]]
+    test_references: list[list[str]]
+
+
+def prepare_translation(data: TranslationData, min_freq: int = 3) -> PreparedTranslation:
+    """Chinese characters and English words; vocabularies of the training tokens seen ``min_freq`` times."""
+    train_pairs = [(chinese_tokenize(chinese), english_tokenize(english)) for chinese, english in data.train]
+    return PreparedTranslation(
+        train_pairs,
+        build_vocab([src for src, _ in train_pairs], min_freq=min_freq),
+        build_vocab([tgt for _, tgt in train_pairs], min_freq=min_freq),
+        [chinese_tokenize(chinese) for chinese, _ in data.test],
+        [references for _, references in data.test],
+    )
+
+
+def translation_model(
+    src_vocab_size: int,
+    tgt_vocab_size: int,
+    *,
+    attention: bool = True,
+    embedding_dim: int = 128,
+    hidden_size: int = 128,
+    output_hidden: int = 256,
+) -> Seq2Seq:
+    """The book's Chinese -> English model: a bidirectional GRU encoder and a GRU decoder,
+    with additive attention or (``attention=False``) with the encoder's summary only."""
+    encoder = Encoder(src_vocab_size, embedding_dim, hidden_size)
+    decoder_cls = AttentionDecoder if attention else Decoder
+    decoder = decoder_cls(tgt_vocab_size, embedding_dim, hidden_size, encoder.output_size, output_hidden=output_hidden)
+    return Seq2Seq(encoder, decoder)
+
+
+def train_translation(
+    model: nn.Module,
+    encoded: Sequence,
+    *,
+    epochs: int,
+    batch_size: int = 64,
+    lr: float = 3e-3,
+    label_smoothing: float = 0.1,
+    clip_grad_norm: float = 5.0,
+    seed: int = 0,
+) -> History:
+    """Train on ``encode_pairs`` output with the book's recipe: Adam on batches of similar
+    length, label smoothing, gradient clipping. Returns ``fit``'s History."""
+    dev = device()
+    model.to(dev)
+    fused = dev.type in ("cpu", "cuda")  # one fused kernel per step instead of one per tensor
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=fused)
+    loader = seq2seq_loader(encoded, batch_size, shuffle=True, seed=seed)
+    loss_fn = partial(seq2seq_loss, label_smoothing=label_smoothing)
+    return fit(model, loader, loss_fn, optimizer, epochs, clip_grad_norm=clip_grad_norm, device=dev)
+
+
 def sacrebleu_13a(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> BLEUScore:
     """Corpus BLEU of detokenized text, tokenized by sacreBLEU's standard '13a' tokenizer.
 
@@ -263,3 +331,27 @@ def sacrebleu_13a(hypotheses: Sequence[str], references: Sequence[Sequence[str]]
         [tokenize(h.rstrip()).split() for h in hypotheses],
         [[tokenize(r.rstrip()).split() for r in refs] for refs in references],
     )
+
+
+def bleu_by_length(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]], lengths: Sequence[int], bounds: Sequence[int]
+) -> list[tuple[str, int, BLEUScore]]:
+    """``sacrebleu_13a`` of the sentences grouped by length: (label, sentences, score) per group.
+
+    ``lengths[i]`` is the length of sentence i (e.g. its source characters); ``bounds``
+    (increasing) close the groups: (6, 9) gives "1-6", "7-9" and "10+". Empty groups are left out.
+    """
+    if not (len(hypotheses) == len(references) == len(lengths)):
+        raise ValueError(
+            f"hypotheses、references 和 lengths 应一样长（每句一个），实际为 {len(hypotheses)}、{len(references)} 和 {len(lengths)}。"
+        )
+    if not bounds or any(b <= a for a, b in pairwise([0, *bounds])):
+        raise ValueError(f"bounds 应为递增的正整数，例如 (6, 9, 12)，实际为 {tuple(bounds)}。")
+    groups = []
+    for low, high in pairwise([0, *bounds, math.inf]):
+        members = [i for i, n in enumerate(lengths) if low < n <= high]
+        label = f"{low + 1}-{high}" if high < math.inf else f"{low + 1}+"
+        if members:
+            score = sacrebleu_13a([hypotheses[i] for i in members], [references[i] for i in members])
+            groups.append((label, len(members), score))
+    return groups
