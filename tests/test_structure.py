@@ -70,6 +70,18 @@ def test_markdown_has_no_control_characters(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_markdown_shows_special_tokens_as_code(path):
+    """A token like <unk> or <eos> written outside backticks is read as an HTML tag and vanishes
+    from the page ("译成 I have a <unk>." renders as "I have a .")."""
+    for cell in read_notebook(path)["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        prose = re.sub(r"```.*?```|`[^`\n]*`|\$[^$]*\$", "", "".join(cell["source"]), flags=re.S)
+        found = re.search(r"<(?:pad|unk|bos|eos|sep|mask)>", prose)
+        assert not found, f"{path.name} 的 Markdown 中 {found and found[0]} 不在反引号里，页面上会消失：请写成 `{found and found[0]}`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_every_plot_is_saved_in_the_notebook(path):
     """A cell that calls plt.show() carries an image (executed with a non-inline backend such
     as MPLBACKEND=Agg, a notebook silently loses its figures)."""
