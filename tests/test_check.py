@@ -1,7 +1,9 @@
+import json
+
 import pytest
 import torch
 
-from seqbook.check import CheckFailed, check, check_layer
+from seqbook.check import CheckFailed, OutOfRange, check, check_layer, expect
 
 
 def reference_square(x):
@@ -53,3 +55,42 @@ def test_check_layer_accepts_an_equal_layer_and_rejects_a_wrong_one():
         check_layer(ScaledRNNCell, torch.nn.RNNCell, configs, rnn_inputs)
     with pytest.raises(CheckFailed, match="参数名或形状"):
         check_layer(torch.nn.GRUCell, torch.nn.RNNCell, configs, rnn_inputs)
+
+
+def test_expect_returns_the_value_inside_its_range():
+    assert expect("准确率", 0.9, 0.85, 0.95) == 0.9
+    assert expect("差", torch.tensor(0.02), low=0) == pytest.approx(0.02)
+    assert expect("损失", 3, high=3) == 3.0
+
+
+def test_expect_names_the_quantity_and_the_range_it_left():
+    with pytest.raises(OutOfRange, match=r"准确率 = 0\.8，超出了书中实测的范围 \[0\.85, 0\.95\]"):
+        expect("准确率", 0.8, 0.85, 0.95)
+    with pytest.raises(OutOfRange, match=r"\[0, \+∞\]"):
+        expect("差", -0.1, low=0)
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (("", 1.0, 0, 1), ValueError),
+    (("x", float("nan"), 0, 1), TypeError),
+    (("x", True, 0, 1), TypeError),
+    (("x", "0.5", 0, 1), TypeError),
+    (("x", 0.5), ValueError),
+    (("x", 0.5, 1, 0), ValueError),
+])
+def test_expect_rejects_bad_arguments(args, error):
+    with pytest.raises(error, match="expect|名字"):
+        expect(*args)
+
+
+def test_expect_records_every_call_when_asked(tmp_path, monkeypatch):
+    record = tmp_path / "record.jsonl"
+    monkeypatch.setenv("SEQBOOK_RECORD", str(record))
+    expect("a", 0.5, 0, 1)
+    with pytest.raises(OutOfRange):
+        expect("b", 2.0, high=1)
+    lines = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    assert lines == [
+        {"name": "a", "value": 0.5, "low": 0, "high": 1, "held": True},
+        {"name": "b", "value": 2.0, "low": None, "high": 1, "held": False},
+    ]

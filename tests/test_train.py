@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from seqbook import device, set_seed
-from seqbook.train import evaluate, fit, to_device
+from seqbook.train import evaluate, fit, seed_offset, to_device
 
 
 def draw():
@@ -23,19 +23,35 @@ def test_set_seed_makes_python_numpy_and_torch_repeatable():
     assert draw() != first
 
 
-def test_set_seed_fixes_the_thread_count_unless_told_not_to():
+def test_set_seed_leaves_the_thread_count_unless_told():
     before = torch.get_num_threads()
     try:
         set_seed(0, threads=2)
         assert torch.get_num_threads() == 2
         set_seed(0)
-        assert torch.get_num_threads() == 1
-        set_seed(0, threads=None)
-        assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
         with pytest.raises(ValueError, match="threads"):
             set_seed(0, threads=0)
     finally:
         torch.set_num_threads(before)
+
+
+def test_seed_offset_is_added_to_every_seed(monkeypatch):
+    monkeypatch.setenv("SEQBOOK_SEED_OFFSET", "3")
+    assert seed_offset() == 3
+    set_seed(4)
+    shifted = torch.rand(3)
+    monkeypatch.delenv("SEQBOOK_SEED_OFFSET")
+    assert seed_offset() == 0
+    set_seed(7)
+    assert torch.equal(torch.rand(3), shifted)
+
+
+@pytest.mark.parametrize("bad", ["-1", "1.5", "one"])
+def test_seed_offset_explains_bad_values(monkeypatch, bad):
+    monkeypatch.setenv("SEQBOOK_SEED_OFFSET", bad)
+    with pytest.raises(ValueError, match="SEQBOOK_SEED_OFFSET"):
+        set_seed(0)
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "0", None, True])

@@ -1,10 +1,16 @@
-"""Self-checks for exercises: the reader's code is run against a reference and any
-difference is explained in Chinese, with the input that exposed it."""
+"""Self-checks for exercises (the reader's code is run against a reference and any
+difference is explained in Chinese, with the input that exposed it), and ``expect``, the
+hidden checks' assertion for quantities that depend on training."""
 
 import copy
+import json
 import math
+import os
+from numbers import Real
 
 import torch
+
+RECORD_ENV = "SEQBOOK_RECORD"
 
 
 class CheckFailed(AssertionError):
@@ -35,6 +41,43 @@ def _differs(got, expected, rtol: float, atol: float) -> str | None:
                 return f"第 {i} 个元素：{why}"
         return None
     return None if got == expected else f"应为 {expected!r}，实际为 {got!r}"
+
+
+class OutOfRange(AssertionError):
+    """A measured quantity fell outside the range the book states for it."""
+
+
+def expect(name: str, value, low: float | None = None, high: float | None = None) -> float:
+    """Assert ``low <= value <= high`` for a quantity that depends on training; return it.
+
+    A trained model differs a little with the seed, the CPU's vector unit and the number of
+    threads, so a hidden check states the range the book measured over such runs
+    (``make variability``), not the value of one run. When the environment variable
+    ``SEQBOOK_RECORD`` names a file, every call appends one JSON line to it (name, value,
+    range, whether it held), so the harness can tabulate the spread. ``low`` or ``high``
+    may be None for a one-sided claim, e.g. ``expect("gap", a - b, low=0)`` for "a > b".
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"expect 的第一个参数应是非空的名字（字符串），实际为 {name!r}。")
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise TypeError(f"expect({name!r}, ...) 的值应为有限的实数，实际为 {value!r}。")
+    if low is None and high is None:
+        raise ValueError(f"expect({name!r}, ...) 至少要给出 low 或 high 中的一个。")
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"expect({name!r}, ...) 的范围为空：low={low} 大于 high={high}。")
+    value = float(value)
+    held = (low is None or value >= low) and (high is None or value <= high)
+    path = os.environ.get(RECORD_ENV)
+    if path:
+        entry = {"name": name, "value": value, "low": low, "high": high, "held": held}
+        with open(path, "a", encoding="utf-8") as file:
+            file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    if not held:
+        shown = f"[{'-∞' if low is None else low}, {'+∞' if high is None else high}]"
+        raise OutOfRange(f"{name} = {value:.6g}，超出了书中实测的范围 {shown}。")
+    return value
 
 
 def check(candidate, reference, cases, *, name=None, rtol=1e-5, atol=1e-6) -> int:

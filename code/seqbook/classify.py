@@ -21,7 +21,7 @@ from seqbook._checks import check_int_at_least, check_layer_class, check_positiv
 from seqbook.metrics import accuracy
 from seqbook.nn import final_state
 from seqbook.text import PAD_ID, Vocab, collate, ngrams
-from seqbook.train import History, fit
+from seqbook.train import History, fit, seed_offset
 
 
 class SequenceClassifier(nn.Module):
@@ -115,7 +115,7 @@ class BucketBatchSampler(Sampler[list[int]]):
     Each epoch the indices are shuffled, cut into pools of ``batch_size * pool_batches``,
     each pool is sorted by length and cut into batches, and the batches are shuffled. A
     batch then pads (or, packed, loops over) little more than its own longest sequence.
-    The order is a function of ``seed`` and the epoch number: reruns give the same batches.
+    The order is a function of ``seed`` (plus ``seed_offset()``) and the epoch number: reruns give the same batches.
     """
 
     def __init__(self, lengths: Sequence[int], batch_size: int, *, pool_batches: int = 50, seed: int = 0):
@@ -126,7 +126,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.lengths = torch.as_tensor(list(lengths))
         self.batch_size = batch_size
         self.pool_size = batch_size * pool_batches
-        self.seed = seed
+        self.seed = seed + seed_offset()
         self.epoch = 0
 
     def __iter__(self):

@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from seqbook._checks import check_int_at_least
 from seqbook.classify import SequenceClassifier
 from seqbook.metrics import accuracy
-from seqbook.train import History, fit
+from seqbook.train import History, fit, seed_offset, set_seed
 
 
 def memory_task(
@@ -71,8 +71,8 @@ def memory_experiment(
     num_symbols, num_distractors = 4, 8
     x, y = memory_task(num_train, lag, num_symbols=num_symbols, num_distractors=num_distractors, seed=1)
     x_val, y_val = memory_task(1000, lag, num_symbols=num_symbols, num_distractors=num_distractors, seed=2)
-    generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
+    set_seed(seed)
+    generator = torch.Generator().manual_seed(seed + seed_offset())
     model = SequenceClassifier(num_symbols + num_distractors, num_symbols, rnn=rnn, embedding_dim=8,
                                hidden_size=hidden_size, dropout=0.0)
     if init is not None:

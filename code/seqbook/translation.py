@@ -33,7 +33,7 @@ from seqbook.losses import sequence_cross_entropy
 from seqbook.metrics import BLEUScore, corpus_bleu
 from seqbook.nn.seq2seq import AttentionDecoder, Decoder, Encoder, Seq2Seq
 from seqbook.text import IGNORE_INDEX, PAD_ID, Vocab, char_tokenize, pad
-from seqbook.train import History, device, fit
+from seqbook.train import History, device, fit, seed_offset
 
 Pair = tuple[list[str], list[str]]  # (source tokens, target tokens)
 
@@ -80,7 +80,7 @@ class LengthBatchSampler(Sampler):
     ``lengths[i]`` is the sort key of example i: a length, or a tuple such as (target
     length, source length). With ``shuffle`` every epoch takes a new random order, cuts it
     into pools of ``pool * batch_size`` examples, sorts each pool by length, cuts it into
-    batches and shuffles the batches; the random numbers come from ``seed``, so runs repeat
+    batches and shuffles the batches; the random numbers come from ``seed`` (plus ``seed_offset()``), so runs repeat
     exactly. Without shuffle the examples are sorted by length once.
     """
 
@@ -90,7 +90,7 @@ class LengthBatchSampler(Sampler):
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.pool = pool
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed + seed_offset())
 
     def __iter__(self):
         order = list(range(len(self.lengths)))

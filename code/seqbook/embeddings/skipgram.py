@@ -8,6 +8,7 @@ from torch import nn
 
 from seqbook._checks import check_positive_int
 from seqbook.embeddings.corpus import Corpus
+from seqbook.train import seed_offset, set_seed
 
 
 class SkipGram(nn.Module):
@@ -106,8 +107,8 @@ def train_skipgram(
         ("batch_size", batch_size),
     ]:
         check_positive_int(name, value)
-    generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
+    set_seed(seed)
+    generator = torch.Generator().manual_seed(seed + seed_offset())
     model = SkipGram(len(corpus.vocab), dim)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)  # one kernel per step
     noise = corpus.counts().double() ** 0.75
