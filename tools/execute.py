@@ -79,7 +79,9 @@ def execute(path: Path) -> None:
 
 
 def run_child(path: Path) -> tuple[Path, int, str]:
-    done = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, check=False)
+    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}  # Agg would hide the plots
+    done = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True,
+                          check=False, env=env)
     return path, done.returncode, done.stderr
 
 

@@ -213,6 +213,27 @@ def write_page(text: str) -> None:
     PAGE.write_text(f"{before}{START}\n{text}\n{END}{after}", encoding="utf-8")
 
 
+def measure_all(paths: list[Path]) -> list[str]:
+    """Execute ``paths`` (default: the whole book) under every run, two at a time; save the
+    tables of the notebooks that record quantities; return the errors of their cells."""
+    from tools.bench import toc_notebooks
+
+    paths = paths or toc_notebooks()
+    jobs = [(path, run) for path in paths for run in runs()]
+    results: dict[Path, list] = {path: [] for path in paths}
+    with ThreadPoolExecutor(int(os.environ.get("JOBS", "2"))) as pool:
+        for (path, run), result in zip(jobs, pool.map(lambda job: measure(*job), jobs), strict=True):
+            print(f"{path.relative_to(ROOT)} {run}: {result['seconds']} 秒，{len(result['errors'])} 个错误", flush=True)
+            results[path].append(result)
+    found = []
+    for path, measured in results.items():
+        if any(run["records"] for run in measured):
+            save(path, summarise(measured))
+        found += [f"{path.relative_to(ROOT)}（第 {number} 次）{error.splitlines()[0]}"
+                  for number, run in enumerate(measured, start=1) for error in run["errors"]]
+    return found
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--child"]:
         print(json.dumps(execute(Path(argv[1])), ensure_ascii=False))
@@ -223,26 +244,10 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--list"]:
         print("\n".join(str(p.relative_to(ROOT)) for p in training_notebooks()))
         return
-    if argv[:1] != ["--render"]:
-        from tools.bench import toc_notebooks
-
-        paths = [Path(a).resolve() for a in argv] or toc_notebooks()
-        jobs = [(path, run) for path in paths for run in runs()]
-        results: dict[Path, list] = {path: [] for path in paths}
-        with ThreadPoolExecutor(int(os.environ.get("JOBS", "2"))) as pool:
-            for (path, run), result in zip(jobs, pool.map(lambda job: measure(*job), jobs), strict=True):
-                print(f"{path.relative_to(ROOT)} {run}: {result['seconds']} 秒，"
-                      f"{len(result['errors'])} 个错误", flush=True)
-                results[path].append(result)
-        for path, measured in results.items():
-            if any(run["records"] for run in measured):
-                save(path, summarise(measured))
-            for number, run in enumerate(measured, start=1):
-                for error in run["errors"]:
-                    print(f"{path.relative_to(ROOT)}（第 {number} 次）{error}")
+    found = [] if argv[:1] == ["--render"] else measure_all([Path(a).resolve() for a in argv])
     tables = load_tables()
     write_page(render(tables))
-    found = [p for name, table in tables.items() for p in problems(name, table)]
+    found += [p for name, table in tables.items() for p in problems(name, table)]
     print("\n".join(found) or "所有量都在书中断言的范围之内。")
     if found:
         sys.exit(1)
