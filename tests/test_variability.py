@@ -2,43 +2,24 @@
 spread: `make variability` ran the notebook at least five times under perturbations, and
 every value it measured lies inside the range the notebook states."""
 
-import ast
-
 import pytest
-from book import ROOT, read_notebook
+from book import ROOT
 
-from tools.variability import END, PAGE, START, load_tables, problems, render, training_notebooks
+from tools.variability import (
+    END,
+    PAGE,
+    START,
+    load_tables,
+    problems,
+    render,
+    stated_ranges,
+    training_notebooks,
+    with_stated_ranges,
+)
 
 MIN_RUNS = 5
 NOTEBOOKS = training_notebooks()
-TABLES = load_tables()
-
-
-def stated_ranges(path) -> dict[str, tuple]:
-    """``{name: (low, high)}`` of every expect call whose name and range are literals."""
-    found = {}
-    for cell in read_notebook(path)["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        source = "\n".join(line for line in "".join(cell["source"]).splitlines() if not line.lstrip().startswith(("%", "!")))
-        for node in ast.walk(ast.parse(source)):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "expect"):
-                continue
-            if not (node.args and isinstance(node.args[0], ast.Constant)):
-                continue
-            bounds = dict(zip(("low", "high"), node.args[2:4], strict=False))
-            bounds |= {kw.arg: kw.value for kw in node.keywords}
-            found[node.args[0].value] = tuple(_literal(bounds.get(key)) for key in ("low", "high"))
-    return found
-
-
-def _literal(node):
-    if node is None:
-        return None
-    try:
-        return eval(compile(ast.Expression(node), "<expect>", "eval"), {"__builtins__": {}})  # numbers only
-    except NameError:
-        return "computed"
+TABLES = with_stated_ranges(load_tables())
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT)) for p in NOTEBOOKS])
@@ -47,14 +28,10 @@ def test_every_stated_range_contains_the_measured_spread(path):
     assert name in TABLES, f"{name} 没有波动表：请运行 .venv/bin/python tools/variability.py {name}"
     table = TABLES[name]
     assert len(table["runs"]) >= MIN_RUNS, f"{name} 只测了 {len(table['runs'])} 次，至少要 {MIN_RUNS} 次"
-    assert not problems(name, table), "\n".join(problems(name, table))
-    for quantity, (low, high) in stated_ranges(path).items():
-        assert quantity in table["quantities"], f"{name}：{quantity} 不在波动表里，请重新测量"
-        measured = table["quantities"][quantity]
-        if low != "computed":
-            assert low is None or measured["min"] >= low, f"{name}：{quantity} 测得最小 {measured['min']}，低于书中的 {low}"
-        if high != "computed":
-            assert high is None or measured["max"] <= high, f"{name}：{quantity} 测得最大 {measured['max']}，高于书中的 {high}"
+    missing = set(stated_ranges(path)) - set(table["quantities"])
+    assert not missing, f"{name}：这些量不在波动表里，请重新测量：{missing}"
+    found = problems(name, table)
+    assert not found, "\n".join(found)
 
 
 def test_tables_belong_to_notebooks_that_check_them():

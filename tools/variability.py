@@ -14,6 +14,7 @@ range with min, median and max of the measured values) and into the run-time app
 The command fails when a value left its stated range or a cell raised.
 """
 
+import ast
 import json
 import os
 import statistics
@@ -159,6 +160,57 @@ def problems(name: str, table: dict) -> list[str]:
     return found
 
 
+def stated_ranges(path: Path) -> dict[str, tuple]:
+    """``{name: (low, high)}`` of every ``expect`` call in ``path`` whose name is a string
+    literal and whose bounds are numbers (a bound computed at run time is left out)."""
+    found = {}
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        lines = "".join(cell["source"]).splitlines()  # IPython's % and ! lines become `pass`
+        source = "\n".join(
+            line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+            for line in lines
+        )
+        for node in ast.walk(ast.parse(source)):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "expect"):
+                continue
+            if not (node.args and isinstance(node.args[0], ast.Constant)):
+                continue
+            bounds = dict(zip(("low", "high"), node.args[2:4], strict=False))
+            bounds |= {keyword.arg: keyword.value for keyword in node.keywords}
+            try:
+                found[node.args[0].value] = tuple(
+                    None if bounds.get(key) is None else _number_literal(bounds[key]) for key in ("low", "high")
+                )
+            except (ValueError, NameError, TypeError):  # a bound computed at run time
+                continue
+    return found
+
+
+def _number_literal(node):
+    """The value of a constant expression such as ``0.81 - 0.04`` or ``2 / 3``."""
+    value = eval(compile(ast.Expression(node), "<expect>", "eval"), {"__builtins__": {}})  # numbers only
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(node)
+    return value
+
+
+def with_stated_ranges(tables: dict[str, dict]) -> dict[str, dict]:
+    """The tables with each quantity's range read from its notebook as it is now, so that a
+    range widened after measuring is checked and shown as the notebook states it."""
+    for name, table in tables.items():
+        try:
+            stated = stated_ranges(ROOT / name)
+        except (FileNotFoundError, SyntaxError):
+            continue
+        for quantity, q in table["quantities"].items():
+            if quantity in stated:
+                q["low"], q["high"] = stated[quantity]
+    return tables
+
+
 def table_path(path: Path) -> Path:
     return path.parent / TABLE
 
@@ -245,7 +297,7 @@ def main(argv: list[str]) -> None:
         print("\n".join(str(p.relative_to(ROOT)) for p in training_notebooks()))
         return
     found = [] if argv[:1] == ["--render"] else measure_all([Path(a).resolve() for a in argv])
-    tables = load_tables()
+    tables = with_stated_ranges(load_tables())
     write_page(render(tables))
     found += [p for name, table in tables.items() for p in problems(name, table)]
     print("\n".join(found) or "所有量都在书中断言的范围之内。")
