@@ -237,23 +237,29 @@ def _number(value) -> str:
     return f"{value:.0f}" if float(value).is_integer() and abs(value) >= 10 else f"{value:.4g}"
 
 
+def _describe(run: dict) -> str:
+    kernels = "本机默认的 CPU 内核" if run["kernels"] == "native" else f"`ATEN_CPU_CAPABILITY={run['kernels']}`"
+    return f"种子偏移 {run['seed_offset']}、{kernels}、{run['threads']} 个线程"
+
+
 def render(tables: dict[str, dict]) -> str:
-    """The appendix section: one table per notebook."""
+    """The appendix section: the runs, then one table per notebook. The column 书中 is the
+    first run, the one whose outputs the book shows."""
+    settings = [[_describe(run) for run in table["runs"]] for table in tables.values()]
+    common = settings[0] if settings and all(s == settings[0] for s in settings) else None
     lines = []
-    for name, table in tables.items():
-        settings = "；".join(
-            f"种子偏移 {r['seed_offset']}、{'本机' if r['kernels'] == 'native' else r['kernels']} 内核、"
-            f"{r['threads']} 线程" for r in table["runs"]
-        )
-        lines += [
-            f"### `{name}`", "",
-            f"{len(table['runs'])} 次运行：{settings}。", "",
-            "| 量 | 书中断言的范围 | 最小 | 中位数 | 最大 |",
-            "|---|---|---:|---:|---:|",
-        ]
+    if common:
+        lines += ["每个笔记本都执行了 " + str(len(common)) + " 次：" + "；".join(
+            f"第 {i} 次，{text}" for i, text in enumerate(common, start=1)) + "。第 1 次就是书中显示的那次。", ""]
+    for (name, table), described in zip(tables.items(), settings, strict=True):
+        lines += [f"### `{name}`", ""]
+        if not common:
+            lines += ["；".join(described) + "。", ""]
+        lines += ["| 量 | 书中断言的范围 | 书中 | 最小 | 中位数 | 最大 |", "|---|---|---:|---:|---:|---:|"]
         for quantity, q in table["quantities"].items():
             stated = f"[{_number(q['low'])}, {_number(q['high'])}]"
-            lines.append(f"| {quantity} | {stated} | {_number(q['min'])} | {_number(q['median'])} | {_number(q['max'])} |")
+            lines.append(f"| {quantity} | {stated} | {_number(q['values'][0])} | {_number(q['min'])} | "
+                         f"{_number(q['median'])} | {_number(q['max'])} |")
         lines.append("")
     return "\n".join(lines).rstrip()
 
