@@ -15,8 +15,11 @@ The command fails when a value left its stated range or a cell raised.
 """
 
 import ast
+import configparser
+import functools
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -72,20 +75,23 @@ def environment(run: dict, record: Path) -> dict:
     return env
 
 
-def _sanitized_text(cell) -> str:
-    """The text outputs of a cell as nbval compares them (tests/sanitize.cfg applied)."""
-    import configparser
-    import re
-
+@functools.cache
+def _sanitizers() -> list[tuple[re.Pattern, str]]:
+    """The (pattern, replacement) pairs of tests/sanitize.cfg, which nbval applies too."""
     config = configparser.ConfigParser()
     config.read(ROOT / "tests" / "sanitize.cfg", encoding="utf-8")
+    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
+
+
+def _sanitized_text(cell) -> str:
+    """The text outputs of a cell as nbval compares them (tests/sanitize.cfg applied)."""
     text = "".join(
         out.get("text", "") + out.get("data", {}).get("text/plain", "")
         for out in cell.get("outputs", [])
         if out.get("output_type") in ("stream", "execute_result")
     )
-    for section in config.sections():
-        text = re.sub(config[section]["regex"], config[section]["replace"], text)
+    for pattern, replacement in _sanitizers():
+        text = pattern.sub(replacement, text)
     return text
 
 
