@@ -298,6 +298,12 @@ def measure_all(paths: list[Path]) -> list[str]:
     return found
 
 
+USAGE = """用法：python tools/variability.py [笔记本 ...]   测量这些笔记本（默认全书）并更新表格
+       python tools/variability.py --render         只按现有表格重画附录、列出问题
+       python tools/variability.py --list           列出调用了 expect 的笔记本
+       python tools/variability.py --other-kernels  本机用作对照的 ATEN_CPU_CAPABILITY"""
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--child"]:
         print(json.dumps(execute(Path(argv[1])), ensure_ascii=False))
@@ -308,7 +314,13 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--list"]:
         print("\n".join(str(p.relative_to(ROOT)) for p in training_notebooks()))
         return
-    found = [] if argv[:1] == ["--render"] else measure_all([Path(a).resolve() for a in argv])
+    options = [a for a in argv if a.startswith("-")]
+    if options not in ([], ["--render"]) or (options and len(argv) > 1):
+        sys.exit(USAGE)
+    missing = [a for a in argv if not a.startswith("-") and not Path(a).is_file()]
+    if missing:
+        sys.exit(f"找不到笔记本 {', '.join(missing)}：请给出相对于仓库根目录的 .ipynb 路径。\n{USAGE}")
+    found = [] if options else measure_all([Path(a).resolve() for a in argv])
     tables = with_stated_ranges(load_tables())
     write_page(render(tables))
     found += [p for name, table in tables.items() for p in problems(name, table)]
