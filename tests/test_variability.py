@@ -14,6 +14,7 @@ from tools.variability import (
     render,
     stated_ranges,
     training_notebooks,
+    unreadable_expects,
     with_stated_ranges,
 )
 
@@ -32,6 +33,13 @@ def test_every_stated_range_contains_the_measured_spread(path):
     assert not missing, f"{name}：这些量不在波动表里，请重新测量：{missing}"
     found = problems(name, table)
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT)) for p in NOTEBOOKS])
+def test_every_range_can_be_read_from_the_source(path):
+    unreadable = unreadable_expects(path)
+    assert not unreadable, (f"{path.name}：这些 expect 的名字或范围不是字面量，无法与波动表核对；"
+                            f"请逐个写出：{unreadable}")
 
 
 def test_tables_belong_to_notebooks_that_check_them():

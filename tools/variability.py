@@ -166,10 +166,9 @@ def problems(name: str, table: dict) -> list[str]:
     return found
 
 
-def stated_ranges(path: Path) -> dict[str, tuple]:
-    """``{name: (low, high)}`` of every ``expect`` call in ``path`` whose name is a string
-    literal and whose bounds are numbers (a bound computed at run time is left out)."""
-    found = {}
+def _expect_calls(path: Path) -> list[ast.Call]:
+    """Every ``expect(...)`` call in the code cells of ``path``."""
+    calls = []
     notebook = json.loads(path.read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
         if cell["cell_type"] != "code":
@@ -179,20 +178,35 @@ def stated_ranges(path: Path) -> dict[str, tuple]:
             line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
             for line in lines
         )
-        for node in ast.walk(ast.parse(source)):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "expect"):
-                continue
-            if not (node.args and isinstance(node.args[0], ast.Constant)):
-                continue
-            bounds = dict(zip(("low", "high"), node.args[2:4], strict=False))
-            bounds |= {keyword.arg: keyword.value for keyword in node.keywords}
-            try:
-                found[node.args[0].value] = tuple(
-                    None if bounds.get(key) is None else _number_literal(bounds[key]) for key in ("low", "high")
-                )
-            except (ValueError, NameError, TypeError):  # a bound computed at run time
-                continue
-    return found
+        calls += [node for node in ast.walk(ast.parse(source))
+                  if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "expect"]
+    return calls
+
+
+def _stated_range(call: ast.Call) -> tuple[str, tuple] | None:
+    """``(name, (low, high))`` of one call, or None when its name or a bound is computed at run time."""
+    if not (call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
+        return None
+    bounds = dict(zip(("low", "high"), call.args[2:4], strict=False))
+    bounds |= {keyword.arg: keyword.value for keyword in call.keywords}
+    try:
+        return call.args[0].value, tuple(
+            None if bounds.get(key) is None else _number_literal(bounds[key]) for key in ("low", "high")
+        )
+    except (ValueError, NameError, TypeError):
+        return None
+
+
+def stated_ranges(path: Path) -> dict[str, tuple]:
+    """``{name: (low, high)}`` of every ``expect`` call in ``path`` whose name is a string
+    literal and whose bounds are numbers."""
+    return dict(found for call in _expect_calls(path) if (found := _stated_range(call)))
+
+
+def unreadable_expects(path: Path) -> list[str]:
+    """The ``expect`` calls of ``path`` whose name or bounds this tool cannot read from the
+    source (an f-string name, a bound from a variable): their ranges could not be checked."""
+    return [ast.unparse(call) for call in _expect_calls(path) if _stated_range(call) is None]
 
 
 def _number_literal(node):
@@ -205,15 +219,16 @@ def _number_literal(node):
 
 def with_stated_ranges(tables: dict[str, dict]) -> dict[str, dict]:
     """The tables with each quantity's range read from its notebook as it is now, so that a
-    range widened after measuring is checked and shown as the notebook states it."""
+    range widened after measuring is checked and shown as the notebook states it; quantities
+    the notebook no longer checks are left out."""
     for name, table in tables.items():
         try:
             stated = stated_ranges(ROOT / name)
         except (FileNotFoundError, SyntaxError):
             continue
+        table["quantities"] = {quantity: q for quantity, q in table["quantities"].items() if quantity in stated}
         for quantity, q in table["quantities"].items():
-            if quantity in stated:
-                q["low"], q["high"] = stated[quantity]
+            q["low"], q["high"] = stated[quantity]
     return tables
 
 
