@@ -329,13 +329,13 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--list"]:
         print("\n".join(str(p.relative_to(ROOT)) for p in training_notebooks()))
         return
-    options = [a for a in argv if a.startswith("-")]
-    if options not in ([], ["--render"]) or (options and len(argv) > 1):
+    render_only = argv == ["--render"]
+    if not render_only and any(a.startswith("-") for a in argv):
         sys.exit(USAGE)
-    missing = [a for a in argv if not a.startswith("-") and not Path(a).is_file()]
+    missing = [a for a in argv if not render_only and not Path(a).is_file()]
     if missing:
         sys.exit(f"找不到笔记本 {', '.join(missing)}：请给出相对于仓库根目录的 .ipynb 路径。\n{USAGE}")
-    found = [] if options else measure_all([Path(a).resolve() for a in argv])
+    found = [] if render_only else measure_all([Path(a).resolve() for a in argv])
     tables = with_stated_ranges(load_tables())
     write_page(render(tables))
     found += [p for name, table in tables.items() for p in problems(name, table)]
