@@ -11,8 +11,8 @@ from seqbook.nn.attention import (
     dot_product_attention,
     length_mask,
     masked_softmax,
-    plot_attention,
 )
+from seqbook.plot import plot_attention
 
 matplotlib.use("Agg")
 

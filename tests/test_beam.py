@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from seqbook.decode import beam_search, greedy_search
-from seqbook.nn.seq2seq import AttentionDecoder, Decoder, Encoder, Seq2Seq
+from seqbook.nn import AttentionDecoder, Decoder, Encoder, Seq2Seq
 from seqbook.text import pad
 
 BOS, EOS = 2, 3

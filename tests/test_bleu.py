@@ -6,8 +6,7 @@ import random
 import pytest
 import sacrebleu
 
-from seqbook.metrics import corpus_bleu, exact_match
-from seqbook.translation import sacrebleu_13a
+from seqbook.metrics import corpus_bleu, exact_match, sacrebleu_13a
 
 WORDS = ["the", "a", "cat", "dog", "sat", "on", "mat", "is", "big"]
 

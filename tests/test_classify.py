@@ -3,16 +3,14 @@ import torch
 from torch import nn
 
 import seqbook.nn
-from seqbook.classify import (
-    BucketBatchSampler,
+from seqbook.nn import final_state
+from seqbook.tasks.classification import (
     SequenceClassifier,
     classification_loss,
-    final_state,
-    make_loader,
     predict,
     tune_bag_of_words,
 )
-from seqbook.text import PAD_ID
+from seqbook.text import PAD_ID, BucketSampler, make_loader
 
 
 def padded_batch():
@@ -45,7 +43,7 @@ def test_final_state_rejects_bad_shapes():
 def test_classifier_reads_each_sequence_up_to_its_own_end(rnn, bidirectional):
     """The logits of a padded sequence equal those of the same sequence alone, unpadded."""
     torch.manual_seed(0)
-    model = SequenceClassifier(20, 3, rnn=rnn, embedding_dim=6, hidden_size=4,
+    model = SequenceClassifier(20, 3, rnn_cls=rnn, embedding_dim=6, hidden_size=4,
                                bidirectional=bidirectional, num_layers=2).eval()
     ids, lengths = padded_batch()
     batch_logits = model(ids, lengths)
@@ -76,7 +74,7 @@ def test_padding_changes_the_naive_last_output_but_not_the_classifier():
 def test_from_scratch_lstm_loads_the_weights_and_agrees(bidirectional):
     torch.manual_seed(0)
     fast = SequenceClassifier(20, 2, embedding_dim=6, hidden_size=4, bidirectional=bidirectional).eval()
-    ours = SequenceClassifier(20, 2, rnn=seqbook.nn.LSTM, embedding_dim=6, hidden_size=4,
+    ours = SequenceClassifier(20, 2, rnn_cls=seqbook.nn.LSTM, embedding_dim=6, hidden_size=4,
                               bidirectional=bidirectional).eval()
     ours.load_state_dict(fast.state_dict())
     ids, lengths = padded_batch()
@@ -84,7 +82,7 @@ def test_from_scratch_lstm_loads_the_weights_and_agrees(bidirectional):
 
 
 def test_rnn_kwargs_reach_the_layer():
-    model = SequenceClassifier(10, 2, rnn=seqbook.nn.GRU, rnn_kwargs={"reset_after": False})
+    model = SequenceClassifier(10, 2, rnn_cls=seqbook.nn.GRU, rnn_kwargs={"reset_after": False})
     assert model.rnn.reset_after is False
 
 
@@ -96,7 +94,7 @@ def test_parameter_count_of_the_classifier():
 
 def test_classifier_rejects_bad_arguments():
     with pytest.raises(TypeError, match="传类本身"):
-        SequenceClassifier(10, 2, rnn=nn.LSTM(3, 4))
+        SequenceClassifier(10, 2, rnn_cls=nn.LSTM(3, 4))
     with pytest.raises(ValueError, match="vocab_size"):
         SequenceClassifier(0, 2)
     model = SequenceClassifier(10, 2, embedding_dim=4, hidden_size=3)
@@ -108,7 +106,7 @@ def test_classifier_rejects_bad_arguments():
 
 def test_bucket_sampler_covers_every_index_once_with_similar_lengths():
     lengths = [(i * 37) % 101 + 1 for i in range(1000)]
-    sampler = BucketBatchSampler(lengths, 16, pool_batches=10, seed=0)
+    sampler = BucketSampler(lengths, 16, pool_batches=10, seed=0)
     batches = list(sampler)
     assert len(batches) == len(sampler) == 63
     flat = sorted(i for batch in batches for i in batch)
@@ -120,23 +118,27 @@ def test_bucket_sampler_covers_every_index_once_with_similar_lengths():
 
 def test_bucket_sampler_is_repeatable_and_changes_between_epochs():
     lengths = list(range(1, 201))
-    first, second = list(BucketBatchSampler(lengths, 8, seed=1)), list(BucketBatchSampler(lengths, 8, seed=1))
+    first, second = list(BucketSampler(lengths, 8, seed=1)), list(BucketSampler(lengths, 8, seed=1))
     assert first == second
-    sampler = BucketBatchSampler(lengths, 8, seed=1)
-    assert list(sampler) != list(sampler)
+    sampler = BucketSampler(lengths, 8, seed=1)
+    assert list(sampler) == first  # iterating (e.g. peeking at a batch) changes nothing
+    sampler.set_epoch(1)
+    assert list(sampler) != first
+    sampler.set_epoch(0)
+    assert list(sampler) == first
 
 
 @pytest.mark.parametrize("n, batch_size, pool_batches", [(1, 4, 2), (7, 4, 1), (8, 4, 2), (9, 4, 2), (33, 5, 3)])
 def test_bucket_sampler_length(n, batch_size, pool_batches):
-    sampler = BucketBatchSampler([1] * n, batch_size, pool_batches=pool_batches)
+    sampler = BucketSampler([1] * n, batch_size, pool_batches=pool_batches)
     assert len(list(sampler)) == len(sampler)
 
 
 def test_bucket_sampler_rejects_bad_arguments():
     with pytest.raises(ValueError, match="batch_size"):
-        BucketBatchSampler([1, 2], 0)
+        BucketSampler([1, 2], 0)
     with pytest.raises(ValueError, match="为空"):
-        BucketBatchSampler([], 4)
+        BucketSampler([], 4)
 
 
 def test_make_loader_batches_and_predict_keeps_the_order():
@@ -190,7 +192,7 @@ def test_bag_of_words_reads_token_lists_as_word_ngrams():
     (6, 6, [0, 1, 2, 3, 4, 5]),
 ])
 def test_head_and_tail(n, max_len, expected):
-    from seqbook.classify import head_and_tail
+    from seqbook.tasks.classification import head_and_tail
 
     assert head_and_tail(range(n), max_len) == expected
     with pytest.raises(ValueError, match="max_len"):
@@ -198,7 +200,7 @@ def test_head_and_tail(n, max_len, expected):
 
 
 def test_train_classifier_learns_and_keeps_the_best_epoch():
-    from seqbook.classify import train_classifier
+    from seqbook.tasks.classification import train_classifier
 
     torch.manual_seed(0)
     # label 1 iff token 3 occurs; sequences of 2..8 tokens from ids 2..5
@@ -219,7 +221,7 @@ def test_train_classifier_learns_and_keeps_the_best_epoch():
 
 
 def test_encode_splits_builds_the_vocab_from_train_and_truncates():
-    from seqbook.classify import encode_splits
+    from seqbook.tasks.classification import encode_splits
     from seqbook.text import UNK_ID, char_tokenize
 
     splits = {"train": [("好好好", 1), ("差差", 0), ("好差", 1)], "test": [("好坏好", 1), ("差差", 0)]}

@@ -44,10 +44,11 @@ def test_sample_is_reproducible_with_a_generator_and_keeps_batch_shape():
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"temperature": -1}, "temperature"), ({"top_k": 0}, "top_k"), ({"top_k": 1.5}, "top_k")],
+    [({"temperature": -1}, "temperature"), ({"top_k": 0}, "top_k"), ({"top_k": 1.5}, "top_k"),
+     ({"temperature": True}, "temperature")],
 )
 def test_sample_explains_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((TypeError, ValueError), match=message):
         sample(torch.zeros(3), **kwargs)
 
 

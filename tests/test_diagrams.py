@@ -1,4 +1,4 @@
-"""seqbook.diagrams: unrolled RNNs and the five RNN types."""
+"""seqbook.plot.diagrams: unrolled RNNs and the five RNN types."""
 
 import warnings
 
@@ -7,7 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from seqbook import diagrams, plot  # noqa: E402
+from seqbook import plot  # noqa: E402
 
 
 def texts(ax):
@@ -16,12 +16,12 @@ def texts(ax):
 
 def test_unrolled_rnn_draws_one_box_per_input_state_and_output():
     fig, ax = plt.subplots()
-    diagrams.draw_unrolled(ax, 4, inputs=[0, 1, 2, 3], outputs=[3], title="标题", note="注")
+    plot.draw_unrolled(ax, 4, inputs=[0, 1, 2, 3], outputs=[3], title="标题", note="注")
     assert len(ax.patches) == 4 + 4 + 1
     assert "$h_{4}$" in texts(ax) and "$y_{4}$" in texts(ax) and "$y_{1}$" not in texts(ax)
     assert "标题" in texts(ax) and "注" in texts(ax)
     arrows = len(ax.texts) - len(ax.patches) - 2  # annotations without text are the arrows
-    diagrams.draw_unrolled(ax2 := plt.subplots()[1], 4, range(4), [3], backward=True)
+    plot.draw_unrolled(ax2 := plt.subplots()[1], 4, range(4), [3], backward=True)
     assert len(ax2.texts) - len(ax2.patches) == arrows + 3  # one gradient arrow per link
     plt.close("all")
 
@@ -30,7 +30,7 @@ def test_rnn_types_have_five_panels_with_chinese_titles():
     plot.use_chinese_font()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # e.g. a missing glyph would fail here
-        fig = diagrams.draw_rnn_types()
+        fig = plot.draw_rnn_types()
     titles = [next(t for t in texts(ax) if t and not t.startswith(("$", "例"))) for ax in fig.axes]
     assert titles == ["一对一", "一对多", "多对一", "多对多", "同步多对多"]
     # many-to-one: three inputs, one output

@@ -7,8 +7,8 @@ import torch
 
 from seqbook.data import EntityDict
 from seqbook.embeddings import (
-    Corpus,
     SkipGram,
+    WordCorpus,
     alias_at_k,
     alias_hits,
     alias_queries,
@@ -35,9 +35,9 @@ from seqbook.text import Vocab
 NAMES = ["玄德", "孔明"]
 
 
-def corpus_of(documents: list[list[str]], min_count: int = 1) -> Corpus:
-    """A Corpus from already segmented documents (no jieba needed)."""
-    return Corpus.from_documents(documents, min_count)
+def corpus_of(documents: list[list[str]], min_count: int = 1) -> WordCorpus:
+    """A WordCorpus from already segmented documents (no jieba needed)."""
+    return WordCorpus.from_documents(documents, min_count)
 
 
 # ---------------------------------------------------------------- corpus

@@ -8,13 +8,8 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 import seqbook.nn  # noqa: E402
-from seqbook.gates import (  # noqa: E402
-    draw_gru_cell,
-    draw_lstm_cell,
-    gate_blocks,
-    set_forget_bias,
-    set_gate_bias,
-)
+from seqbook.nn import gate_blocks, set_forget_bias, set_gate_bias
+from seqbook.plot import draw_gru_cell, draw_lstm_cell
 
 
 def test_gate_blocks_follow_pytorchs_order():
@@ -91,7 +86,7 @@ def test_set_gate_bias_for_gru_update_gate():
 
 
 def test_set_gate_bias_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="没有 'f'"):
+    with pytest.raises(ValueError, match="gate 只能是 'r'、'z'、'n' 之一，实际为 'f'"):
         set_gate_bias(nn.GRU(3, 2), "gru", "f", 1.0)
     with pytest.raises(ValueError, match="偏置"):
         set_forget_bias(nn.LSTM(3, 2, bias=False), 1.0)

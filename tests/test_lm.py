@@ -10,21 +10,18 @@ import seqbook.nn
 from seqbook import set_seed
 from seqbook.data import locate
 from seqbook.decode import generate
-from seqbook.lm import (
-    BOS,
-    EOS,
+from seqbook.tasks.language_model import (
     AddKBigram,
     CharLM,
     acrostic_constraint,
     encode_poem,
     five_char_lines,
     five_char_poems,
-    lm_collate,
     lm_loss,
     load_poems,
     poem_loader,
 )
-from seqbook.text import IGNORE_INDEX, PAD_ID, Vocab
+from seqbook.text import BOS, EOS, IGNORE_INDEX, PAD_ID, Vocab, lm_collate
 
 JUEJU = "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"
 
@@ -119,7 +116,7 @@ def test_tune_k_picks_the_lowest_validation_nll():
     model = AddKBigram([[0, 1, 2, 0, 1, 2]], vocab_size=4)
     best, scores = model.tune_k([[0, 1, 2, 3]], [0.01, 0.1, 1.0, 10.0])
     assert scores[best] == min(scores.values()) and set(scores) == {0.01, 0.1, 1.0, 10.0}
-    with pytest.raises(ValueError, match="k 应为正数"):
+    with pytest.raises(ValueError, match=r"k 应在 \(0, ∞\] 之内"):
         model.mean_nll([[0, 1]], 0)
     with pytest.raises(ValueError, match="ks 为空"):
         model.tune_k([[0, 1]], [])

@@ -185,7 +185,7 @@ def test_bad_hidden_state():
             RNNCell,
             dict(nonlinearity="gelu"),
             ValueError,
-            "nonlinearity 只能是 'tanh' 或 'relu'.*'gelu'",
+            "nonlinearity 只能是 'tanh'、'relu' 之一.*'gelu'",
         ),
         (GRUCell, dict(reset_after=None), TypeError, "reset_after 应为 True 或 False.*None"),
         (LSTMCell, dict(bias=0), TypeError, "bias 应为 True 或 False.*int"),

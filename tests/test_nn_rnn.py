@@ -289,7 +289,7 @@ TORCH_RNN_NAMES = {
 }
 
 
-@pytest.mark.parametrize("module", [snn.cells, snn.rnn, snn._common], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [snn.cells, snn.rnn, snn.init], ids=lambda m: m.__name__)
 def test_written_from_scratch(module):
     """No torch recurrent layer, cell or kernel is used (docstrings may name them)."""
     for node in ast.walk(ast.parse(inspect.getsource(module))):
@@ -314,7 +314,7 @@ def test_written_from_scratch(module):
         (
             dict(nonlinearity="sigmoid"),
             ValueError,
-            "nonlinearity 只能是 'tanh' 或 'relu'.*'sigmoid'",
+            "nonlinearity 只能是 'tanh'、'relu' 之一.*'sigmoid'",
         ),
         (dict(bias="yes"), TypeError, "bias 应为 True 或 False.*'yes'"),
         (dict(batch_first=1), TypeError, "batch_first 应为 True 或 False.*int"),

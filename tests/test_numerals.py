@@ -5,7 +5,13 @@ import random
 import cn2an
 import pytest
 
-from seqbook.numerals import load_numerals, numeral_pairs, random_number, random_numbers, to_chinese
+from seqbook.data.synthetic import (
+    load_numerals,
+    numeral_pairs,
+    random_number,
+    random_numbers,
+    to_chinese,
+)
 
 
 def test_to_chinese_in_three_styles():

@@ -24,7 +24,7 @@ def test_chinese_labels_draw_without_missing_glyphs(tmp_path):
 
 def test_missing_font_says_what_to_install(monkeypatch):
     monkeypatch.delenv("SEQBOOK_FONT", raising=False)
-    monkeypatch.setattr(plot, "CJK_FONT_FILES", ["/nonexistent/*.ttc"])
+    monkeypatch.setattr(plot.fonts, "CJK_FONT_FILES", ["/nonexistent/*.ttc"])
     with pytest.raises(RuntimeError, match="fonts-wqy-microhei|PingFang|msyh"):
         plot.use_chinese_font()
 

@@ -1,4 +1,4 @@
-"""seqbook.nn.seq2seq and seqbook.losses: encoder, decoders, masks, the masked loss."""
+"""seqbook.nn and seqbook.losses: encoder, decoders, masks, the masked loss."""
 
 import pytest
 import torch
@@ -7,17 +7,17 @@ from torch import nn
 
 import seqbook.nn
 from seqbook.losses import sequence_cross_entropy
-from seqbook.nn.seq2seq import AttentionDecoder, Decoder, Encoder, Seq2Seq
+from seqbook.nn import AttentionDecoder, Decoder, Encoder, Seq2Seq
 from seqbook.text import IGNORE_INDEX, PAD_ID, pad
 
 SRC_VOCAB, TGT_VOCAB = 11, 9
 
 
-def make_model(attention=True, rnn_cls=nn.GRU, cell_cls=nn.GRUCell, seed=0):
+def make_model(attention=True, rnn_cls=nn.GRU, seed=0):
     torch.manual_seed(seed)
     encoder = Encoder(SRC_VOCAB, 6, 5, rnn_cls=rnn_cls)
     if attention:
-        decoder = AttentionDecoder(TGT_VOCAB, 4, 7, encoder.output_size, attention_size=3, cell_cls=cell_cls)
+        decoder = AttentionDecoder(TGT_VOCAB, 4, 7, encoder.output_size, attention_size=3, rnn_cls=rnn_cls)
     else:
         decoder = Decoder(TGT_VOCAB, 4, 7, encoder.output_size, rnn_cls=rnn_cls)
     return Seq2Seq(encoder, decoder).eval()
@@ -80,7 +80,7 @@ def test_teacher_forcing_equals_stepping_one_token_at_a_time(attention):
 
 def test_lstm_encoder_and_decoders_keep_h_and_c():
     _, src, lengths, tgt_in = batch()
-    for attention, kwargs in ((True, {"cell_cls": nn.LSTMCell}), (False, {})):
+    for attention, kwargs in ((True, {}), (False, {})):
         model = make_model(attention, rnn_cls=nn.LSTM, **kwargs)
         memory = model.encode(src, lengths)
         state = model.initial_state(memory)
@@ -91,7 +91,7 @@ def test_lstm_encoder_and_decoders_keep_h_and_c():
 
 def test_from_scratch_layers_load_the_weights_and_give_the_same_output():
     torch_model = make_model()
-    scratch = make_model(rnn_cls=seqbook.nn.GRU, cell_cls=seqbook.nn.GRUCell, seed=5)
+    scratch = make_model(rnn_cls=seqbook.nn.GRU, seed=5)
     scratch.load_state_dict(torch_model.state_dict())
     _, src, lengths, tgt_in = batch()
     torch.testing.assert_close(scratch(src, lengths, tgt_in), torch_model(src, lengths, tgt_in))

@@ -4,7 +4,7 @@ from torch import nn
 
 import seqbook.nn
 from seqbook import set_seed
-from seqbook.tagging import (
+from seqbook.tasks.segmentation import (
     TAG_IDS,
     TAGS,
     MajorityTagger,
@@ -95,11 +95,11 @@ def batch():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"rnn": None},
-        {"rnn": None, "window": 2, "num_layers": 2},
-        {"rnn": nn.RNN, "delay": 2},
-        {"rnn": nn.LSTM, "bidirectional": True, "num_layers": 2},
-        {"rnn": nn.GRU, "window": 1},
+        {"rnn_cls": None},
+        {"rnn_cls": None, "window": 2, "num_layers": 2},
+        {"rnn_cls": nn.RNN, "delay": 2},
+        {"rnn_cls": nn.LSTM, "bidirectional": True, "num_layers": 2},
+        {"rnn_cls": nn.GRU, "window": 1},
     ],
 )
 def test_tagger_shapes_and_loss(kwargs):
@@ -130,7 +130,7 @@ def test_packing_makes_each_sentence_independent_of_its_batch():
 def test_delay_reads_d_more_characters():
     """With delay d the score of step t depends on characters up to t + d, not beyond."""
     set_seed(0)
-    model = SequenceTagger(20, embedding_dim=8, hidden_size=6, rnn=nn.RNN, delay=2).eval()
+    model = SequenceTagger(20, embedding_dim=8, hidden_size=6, rnn_cls=nn.RNN, delay=2).eval()
     ids = torch.randint(2, 20, (1, 8))
     changed = ids.clone()
     changed[0, 5] = 1  # change character 5
@@ -145,7 +145,7 @@ def test_delay_reads_d_more_characters():
 
 def test_window_sees_neighbours_only():
     set_seed(0)
-    model = SequenceTagger(20, embedding_dim=4, hidden_size=5, rnn=None, window=1).eval()
+    model = SequenceTagger(20, embedding_dim=4, hidden_size=5, rnn_cls=None, window=1).eval()
     ids = torch.randint(2, 20, (1, 7))
     changed = ids.clone()
     changed[0, 3] = 1
@@ -165,20 +165,20 @@ def test_seqbook_layers_load_torch_weights_and_tag_the_same():
             embedding_dim=8,
             hidden_size=6,
             bidirectional=bidirectional,
-            rnn=seqbook.nn.LSTM,
+            rnn_cls=seqbook.nn.LSTM,
         ).eval()
         ours.load_state_dict(theirs.state_dict())
         torch.testing.assert_close(ours(ids, lengths), theirs(ids, lengths))
 
 
 def test_num_parameters_and_matched_hidden_size():
-    model = SequenceTagger(100, rnn=nn.RNN, embedding_dim=10, hidden_size=7)
+    model = SequenceTagger(100, rnn_cls=nn.RNN, embedding_dim=10, hidden_size=7)
     # RNN: 7 * (10 + 7) + 2 * 7, output: 7 * 4 + 4
     assert model.num_parameters() == 7 * 17 + 14 + 32
     assert model.num_parameters(embedding=True) == model.num_parameters() + 1000
 
     def build(h):
-        return SequenceTagger(100, rnn=nn.RNN, embedding_dim=10, hidden_size=h)
+        return SequenceTagger(100, rnn_cls=nn.RNN, embedding_dim=10, hidden_size=h)
 
     h = matched_hidden_size(build, 2000, SequenceTagger.num_parameters)
     counts = {k: build(k).num_parameters() for k in (h - 1, h, h + 1)}
@@ -189,9 +189,9 @@ def test_tagger_errors_are_explained():
     with pytest.raises(ValueError, match="delay"):
         SequenceTagger(10, bidirectional=True, delay=1)
     with pytest.raises(ValueError, match="MLP"):
-        SequenceTagger(10, rnn=None, bidirectional=True)
+        SequenceTagger(10, rnn_cls=None, bidirectional=True)
     with pytest.raises(TypeError, match="传类本身"):
-        SequenceTagger(10, rnn=nn.LSTM(4, 4))
+        SequenceTagger(10, rnn_cls=nn.LSTM(4, 4))
     with pytest.raises(ValueError, match="window"):
         SequenceTagger(10, window=-1)
     model = SequenceTagger(10)

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from seqbook.tasks import memory_task
+from seqbook.data import memory_task
 
 
 def test_memory_task_shapes_and_label_is_the_first_token():
@@ -62,13 +62,14 @@ def test_memory_task_rejects_bad_arguments(kwargs):
 def test_memory_experiment_learns_a_short_lag_and_records_accuracy():
     from torch import nn
 
-    from seqbook.gates import set_forget_bias
-    from seqbook.tasks import memory_experiment
+    from seqbook.nn import set_forget_bias
+    from seqbook.tasks.memory import memory_experiment
 
     model, history = memory_experiment(nn.LSTM, 3, init=lambda layer: set_forget_bias(layer, 5.0),
                                        num_train=2560, epochs=2, device="cpu")
     assert len(history) == 2 and history["val_acc"][-1] > 0.9
     assert model.rnn.hidden_size == 32
+    assert model.training  # the evaluation after each epoch leaves the model as training left it
     again = memory_experiment(nn.LSTM, 3, init=lambda layer: set_forget_bias(layer, 5.0),
                               num_train=2560, epochs=2, device="cpu")[1]
     assert again["val_acc"] == history["val_acc"]  # the same seed gives the same run

@@ -71,7 +71,7 @@ def test_ngrams():
     assert ngrams(["我", "爱", "你"], 2) == [("我", "爱"), ("爱", "你")]
     assert ngrams("春眠", 1) == [("春",), ("眠",)]
     assert ngrams(["我"], 3) == []
-    with pytest.raises(ValueError, match="收到的是 0"):
+    with pytest.raises(ValueError, match="n 应为正整数.*实际为 0"):
         ngrams(["我"], 0)
 
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from seqbook import device, set_seed
-from seqbook.train import evaluate, fit, seed_offset, to_device
+from seqbook.runtime import seed_offset
+from seqbook.train import evaluate, fit, to_device
 
 
 def draw():
@@ -54,9 +55,10 @@ def test_seed_offset_explains_bad_values(monkeypatch, bad):
         set_seed(0)
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "0", None, True])
-def test_set_seed_rejects_bad_values(bad):
-    with pytest.raises(ValueError, match="随机种子"):
+@pytest.mark.parametrize("bad, error", [(-1, ValueError), (1.5, TypeError), ("0", TypeError),
+                                        (None, TypeError), (True, TypeError)])
+def test_set_seed_rejects_bad_values(bad, error):
+    with pytest.raises(error, match="seed.*随机种子"):
         set_seed(bad)
 
 
@@ -122,11 +124,13 @@ def test_fit_adds_metrics_and_can_plot():
         return {"w": model.weight.item()}
 
     _, history = train_regression(epochs=3, metrics=metrics)
-    assert len(history["w"]) == 3 and calls == [True] * 3
+    assert len(history["w"]) == 3 and calls == [False] * 3  # metrics run in evaluation mode
     import matplotlib
 
     matplotlib.use("Agg")
-    ax = history.plot()
+    from seqbook import plot
+
+    ax = plot.plot_history(history)
     assert len(ax.lines) == 1  # only losses by default: train_loss
 
 
@@ -167,9 +171,54 @@ def test_early_stopping_restores_the_best_weights():
         return {"val_score": next(scores)}
 
     model, history = train_regression(epochs=6, metrics=metrics, early_stop_patience=3,
-                                      monitor="val_score")
+                                      monitor="val_score", mode="max", restore_best=True)
     assert history.stopped_early and history.best_epoch == 2 and len(history) == 5
-    assert model.weight.item() == weights[2]
+    assert history.restored and model.weight.item() == weights[2]
+
+
+def test_restore_best_without_early_stopping_trains_every_epoch():
+    scores = iter([1.0, 0.5, 2.0, 0.1])  # lowest at epoch 4 with mode="min", highest at 3 with "max"
+    weights = {}
+
+    def metrics(model):
+        weights[len(weights) + 1] = model.weight.item()
+        return {"val_score": next(scores)}
+
+    model, history = train_regression(epochs=4, metrics=metrics, monitor="val_score", mode="max",
+                                      restore_best=True)
+    assert len(history) == 4 and not history.stopped_early
+    assert history.best_epoch == 3 and model.weight.item() == weights[3]
+
+
+def test_monitoring_without_restore_keeps_the_last_weights():
+    scores = iter([3.0, 1.0, 2.0])
+    model, history = train_regression(epochs=3, metrics=lambda m: {"val_score": next(scores)},
+                                      monitor="val_score", mode="min")
+    assert history.best_epoch == 2 and not history.restored
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"mode": "lowest"}, "mode 只能是 'min'、'max' 之一"),
+    ({"restore_best": 1}, "restore_best"),
+    ({"epochs": True}, "epochs"),
+    ({"restore_best": True}, "val_loader"),
+])
+def test_fit_rejects_loose_arguments(kwargs, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        train_regression(**({"epochs": 2} | kwargs))
+
+
+def test_evaluating_restores_the_mode_and_turns_off_gradients():
+    from seqbook.train import evaluating
+
+    model = torch.nn.Linear(1, 1)
+    with evaluating(model):
+        assert not model.training and not torch.is_grad_enabled()
+    assert model.training
+    model.eval()
+    with evaluating(model):
+        pass
+    assert not model.training
 
 
 def test_to_device_moves_nested_tensors_only():

@@ -1,31 +1,33 @@
-"""seqbook.translation: English tokens, the Tatoeba split, batching, loss and translate."""
+"""seqbook.tasks.translation (with the English tokenizers of seqbook.text and BLEU of seqbook.metrics): the Tatoeba split, batching, loss and translate."""
 
 import pytest
 import torch
 
+from seqbook.decode import translate
 from seqbook.losses import sequence_cross_entropy
-from seqbook.nn.seq2seq import AttentionDecoder, Decoder, Encoder, Seq2Seq
-from seqbook.text import IGNORE_INDEX, PAD_ID
-from seqbook.translation import (
+from seqbook.metrics import bleu_by_length, sacrebleu_13a
+from seqbook.nn import AttentionDecoder, Decoder, Encoder, Seq2Seq
+from seqbook.tasks.translation import (
     BOS,
     EOS,
-    LengthBatchSampler,
     TranslationData,
-    bleu_by_length,
     build_vocab,
     encode_pairs,
-    english_detokenize,
-    english_tokenize,
     group_by_source,
     load_translation,
     prepare_translation,
-    sacrebleu_13a,
-    seq2seq_collate,
     seq2seq_loader,
     seq2seq_loss,
     train_translation,
-    translate,
     translation_model,
+)
+from seqbook.text import (
+    IGNORE_INDEX,
+    PAD_ID,
+    BucketSampler,
+    english_detokenize,
+    english_tokenize,
+    seq2seq_collate,
 )
 
 
@@ -89,15 +91,17 @@ def test_collate_shifts_the_target_and_pads_each_side_with_its_own_id():
 
 def test_length_batches_cover_every_example_once_and_group_similar_lengths():
     lengths = [i % 17 + 1 for i in range(1000)]
-    sampler = LengthBatchSampler(lengths, 32, shuffle=True, seed=0, pool=10)
-    first, second = list(sampler), list(sampler)
+    sampler = BucketSampler(lengths, 32, shuffle=True, seed=0, pool_batches=10)
+    first = list(sampler)
+    sampler.set_epoch(1)
+    second = list(sampler)
     assert len(first) == len(sampler)
     assert sorted(i for b in first for i in b) == list(range(1000))
     assert first != second  # a new order every epoch
-    assert first == list(LengthBatchSampler(lengths, 32, shuffle=True, seed=0, pool=10))  # reproducible
+    assert first == list(BucketSampler(lengths, 32, shuffle=True, seed=0, pool_batches=10))  # reproducible
     spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in first) / len(first)
     assert spread < 3
-    ordered = list(LengthBatchSampler(lengths, 32, shuffle=False))
+    ordered = list(BucketSampler(lengths, 32, shuffle=False))
     assert len(ordered) == 32 and [lengths[i] for b in ordered for i in b] == sorted(lengths)
 
 
@@ -183,7 +187,7 @@ def test_train_translation_learns_and_repeats_exactly(monkeypatch):
     def run():
         torch.manual_seed(0)
         model = translation_model(len(src_vocab), len(tgt_vocab), embedding_dim=16, hidden_size=16, output_hidden=16)
-        history = train_translation(model, encoded, epochs=12, batch_size=16, lr=1e-2, label_smoothing=0.0)
+        history = train_translation(model, encoded, epochs=20, batch_size=16, lr=1e-2, label_smoothing=0.0)
         return model, history["train_loss"]
 
     model, losses = run()
@@ -191,6 +195,7 @@ def test_train_translation_learns_and_repeats_exactly(monkeypatch):
     assert losses[-1] < losses[0] / 4, losses
     sources = [s for s, _ in pairs[:20]]
     outputs = translate(model, sources, src_vocab, tgt_vocab)
+    # 16-20 of 20 over seeds 0-4 (after 12 epochs it was 6-17: too early to promise anything)
     assert sum(out == [w.upper() for w in src] for out, src in zip(outputs, sources, strict=True)) >= 15
 
 

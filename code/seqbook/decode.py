@@ -2,17 +2,21 @@
 
 ``sample`` picks a next token from logits (temperature, top-k, greedy at temperature 0);
 ``generate`` repeats it step by step, feeding each token back into a step function
-``step(ids, state) -> (logits, state)``, such as a ``seqbook.lm.CharLM``.
+``step(ids, state) -> (logits, state)``, such as a ``seqbook.tasks.language_model.CharLM``.
 ``greedy_search`` and ``beam_search`` decode a batch with an encoder-decoder model
 (``seqbook.nn.Seq2Seq``): the most probable token at every step, or the best of k hypotheses.
+``translate`` applies them to token lists and returns token lists.
 """
 
+import contextlib
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
-from seqbook._checks import check_positive_int
+from seqbook.checks import check_bool, check_int_at_least, check_number, check_positive_int
+from seqbook.text import BOS, EOS, Vocab, pad
+from seqbook.train import evaluating
 
 # step(ids (1, T) LongTensor, state) -> (logits (1, T, vocab_size), new state)
 StepFn = Callable[[torch.Tensor, object], tuple[torch.Tensor, object]]
@@ -30,10 +34,9 @@ def sample(
     (the argmax). ``top_k`` keeps only the k highest-scoring tokens before sampling.
     Tokens whose logit is -inf are never drawn. Returns ids of shape ``logits.shape[:-1]``.
     """
-    if not isinstance(temperature, int | float) or temperature < 0:
-        raise ValueError(f"temperature 应为非负数（0 表示贪心地取最大值），实际为 {temperature!r}。")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
-        raise ValueError(f"top_k 应为正整数或 None，实际为 {top_k!r}。")
+    check_number("temperature", temperature, low=0, hint="0 表示贪心地取最大值。")
+    if top_k is not None:
+        check_positive_int("top_k", top_k, "不限制请用 None。")
     if torch.isneginf(logits).all(dim=-1).any():
         raise ValueError("某一行的 logits 全是 -inf：没有任何可选的词元，请检查约束（允许的词元集合为空）。")
     if temperature == 0:
@@ -48,7 +51,6 @@ def sample(
     return ids.reshape(probs.shape[:-1])
 
 
-@torch.no_grad()
 def generate(
     step: StepFn,
     prefix: Sequence[int],
@@ -70,14 +72,10 @@ def generate(
     """
     if len(prefix) == 0:
         raise ValueError("prefix 为空：至少给出一个起始词元，例如 [vocab['<bos>']]。")
-    if not isinstance(max_new_tokens, int) or max_new_tokens < 0:
-        raise ValueError(f"max_new_tokens 应为非负整数，实际为 {max_new_tokens!r}。")
+    check_int_at_least("max_new_tokens", max_new_tokens, 0)
     module = step if isinstance(step, nn.Module) else None
     dev = next(module.parameters()).device if module is not None else torch.device("cpu")
-    was_training = module.training if module is not None else False
-    if module is not None:
-        module.eval()
-    try:
+    with evaluating(module) if module is not None else contextlib.nullcontext():
         new: list[int] = []
         inputs, state = torch.tensor([list(prefix)], device=dev), None
         for _ in range(max_new_tokens):
@@ -91,9 +89,6 @@ def generate(
                 break
             new.append(token)
             inputs = torch.tensor([[token]], device=dev)
-    finally:
-        if module is not None:
-            module.train(was_training)
     return new
 
 
@@ -136,7 +131,6 @@ def _cut_at(ids: list[int], eos_id: int) -> list[int]:
     return ids[: ids.index(eos_id)] if eos_id in ids else ids
 
 
-@torch.no_grad()
 def greedy_search(
     model: nn.Module,
     src: torch.Tensor,
@@ -155,9 +149,8 @@ def greedy_search(
     length), <eos> included, or None for a model without attention.
     """
     _check_search(model, src, src_lengths, bos_id, eos_id, max_len)
-    was_training = model.training
-    model.eval()
-    try:
+    check_bool("return_attention", return_attention)
+    with evaluating(model):
         memory = model.encode(src, src_lengths)
         state = model.initial_state(memory)
         tokens = torch.full((src.size(0),), bos_id, dtype=torch.long, device=src.device)
@@ -171,8 +164,6 @@ def greedy_search(
             done |= tokens == eos_id
             if done.all():
                 break
-    finally:
-        model.train(was_training)
     rows = torch.stack(steps, dim=1).tolist()
     sequences = [_cut_at(row, eos_id) for row in rows]
     if not return_attention:
@@ -188,7 +179,6 @@ def greedy_search(
     return sequences, attention
 
 
-@torch.no_grad()
 def beam_search(
     model: nn.Module,
     src: torch.Tensor,
@@ -218,14 +208,9 @@ def beam_search(
     """
     _check_search(model, src, src_lengths, bos_id, eos_id, max_len)
     check_positive_int("beam_size", beam_size, "beam_size=1 即贪心搜索。")
-    if not isinstance(length_penalty, int | float) or length_penalty < 0:
-        raise ValueError(f"length_penalty 应为非负数（0 表示不做长度归一化），实际为 {length_penalty!r}。")
-    was_training = model.training
-    model.eval()
-    try:
+    check_number("length_penalty", length_penalty, low=0, hint="0 表示不做长度归一化。")
+    with evaluating(model):
         best = _beam_search(model, src, src_lengths, bos_id, eos_id, beam_size, max_len, length_penalty)
-    finally:
-        model.train(was_training)
     sequences = [ids for _, ids in best]
     return (sequences, [score for score, _ in best]) if return_scores else sequences
 
@@ -277,3 +262,52 @@ def _beam_search(model, src, src_lengths, bos_id, eos_id, k, max_len, length_pen
             tokens, history, scores = tokens[kept_rows], history[kept_rows], scores[kept]
             alive = [alive[b] for b in keep]
     return [max(hypotheses, key=lambda h: h[0]) for hypotheses in finished]
+
+
+def translate(
+    model: nn.Module,
+    sources: Sequence[Sequence[str]],
+    src_vocab: Vocab,
+    tgt_vocab: Vocab,
+    *,
+    beam_size: int = 1,
+    length_penalty: float = 1.0,
+    max_len: int | None = None,
+    batch_size: int = 200,
+    return_attention: bool = False,
+):
+    """The model's output tokens for every source token list, in the order given.
+
+    ``beam_size=1`` is greedy search (the only one that can return attention weights: one
+    (output tokens + <eos>, source tokens) matrix per sentence, or None without attention);
+    larger beams call ``seqbook.decode.beam_search``. ``max_len`` (tokens per output, <eos>
+    included) defaults to twice the longest source of the batch plus 10.
+    """
+    if isinstance(sources, str) or (len(sources) and isinstance(sources[0], str)):
+        raise TypeError("sources 应是词元列表的列表，例如 [['我', '爱', '你']]；单个句子也要放进列表。")
+    if return_attention and beam_size != 1:
+        raise ValueError("只有贪心搜索（beam_size=1）返回注意力权重。")
+    dev = next(model.parameters()).device
+    bos, eos = tgt_vocab[BOS], tgt_vocab[EOS]
+    order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+    outputs: list = [None] * len(sources)
+    weights: list = [None] * len(sources)
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        ids = [src_vocab.encode(sources[i]) for i in chunk]
+        src = pad(ids).to(dev)
+        lengths = torch.tensor([len(x) for x in ids])
+        limit = max_len or 2 * int(lengths.max()) + 10
+        if beam_size == 1:
+            found, attention = greedy_search(
+                model, src, lengths, bos_id=bos, eos_id=eos, max_len=limit, return_attention=True
+            )
+        else:
+            found = beam_search(
+                model, src, lengths, bos_id=bos, eos_id=eos, beam_size=beam_size,
+                max_len=limit, length_penalty=length_penalty,
+            )
+            attention = [None] * len(found)
+        for i, tokens, w in zip(chunk, found, attention, strict=True):
+            outputs[i], weights[i] = tgt_vocab.decode(tokens), w
+    return (outputs, weights) if return_attention else outputs

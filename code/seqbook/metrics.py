@@ -4,10 +4,11 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import torch
 
-from seqbook._checks import check_positive_int
+from seqbook.checks import check_positive_int
 
 
 def accuracy(pred, target, ignore_index: int | None = None) -> float:
@@ -249,3 +250,44 @@ def exact_match(predictions: Sequence[Sequence], references: Sequence[Sequence])
             f"预测有 {len(predictions)} 个序列，参考有 {len(references)} 个；两者应一样多且不为空。"
         )
     return sum(list(p) == list(r) for p, r in zip(predictions, references, strict=True)) / len(references)
+
+
+def sacrebleu_13a(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> BLEUScore:
+    """Corpus BLEU of detokenized text, tokenized by sacreBLEU's standard '13a' tokenizer.
+
+    ``references[i]`` lists the reference translations of ``hypotheses[i]`` (one or more).
+    Equals ``sacrebleu.corpus_bleu`` with its defaults (13a, exp smoothing, case-sensitive).
+    """
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    tokenize = Tokenizer13a()
+    if isinstance(hypotheses, str) or any(isinstance(refs, str) for refs in references):
+        raise TypeError("hypotheses 应是字符串的列表；references[i] 应是第 i 句的参考译文列表（字符串的列表）。")
+    return corpus_bleu(
+        [tokenize(h.rstrip()).split() for h in hypotheses],
+        [[tokenize(r.rstrip()).split() for r in refs] for refs in references],
+    )
+
+
+def bleu_by_length(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]], lengths: Sequence[int], bounds: Sequence[int]
+) -> list[tuple[str, int, BLEUScore]]:
+    """``sacrebleu_13a`` of the sentences grouped by length: (label, sentences, score) per group.
+
+    ``lengths[i]`` is the length of sentence i (e.g. its source characters); ``bounds``
+    (increasing) close the groups: (6, 9) gives "1-6", "7-9" and "10+". Empty groups are left out.
+    """
+    if not (len(hypotheses) == len(references) == len(lengths)):
+        raise ValueError(
+            f"hypotheses、references 和 lengths 应一样长（每句一个），实际为 {len(hypotheses)}、{len(references)} 和 {len(lengths)}。"
+        )
+    if not bounds or any(b <= a for a, b in pairwise([0, *bounds])):
+        raise ValueError(f"bounds 应为递增的正整数，例如 (6, 9, 12)，实际为 {tuple(bounds)}。")
+    groups = []
+    for low, high in pairwise([0, *bounds, math.inf]):
+        members = [i for i, n in enumerate(lengths) if low < n <= high]
+        label = f"{low + 1}-{high}" if high < math.inf else f"{low + 1}+"
+        if members:
+            score = sacrebleu_13a([hypotheses[i] for i in members], [references[i] for i in members])
+            groups.append((label, len(members), score))
+    return groups

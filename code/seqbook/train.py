@@ -1,87 +1,23 @@
-"""Reproducibility, the compute device, and the one training loop of the book.
+"""The one training loop of the book, and evaluation.
 
 ``fit`` trains any model whose loss a function ``loss_fn(model, batch)`` can compute, so
 the same loop serves language models, classifiers, taggers and seq2seq models.
+``evaluating(model)`` switches a model to evaluation mode for a ``with`` block and back.
 """
 
+import contextlib
 import copy
 import math
 import os
-import random
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 from torch import nn
 
-from seqbook._checks import check_positive_int
-
-SEED_OFFSET_ENV = "SEQBOOK_SEED_OFFSET"
-
-
-def seed_offset() -> int:
-    """The number added to every seed: ``$SEQBOOK_SEED_OFFSET``, 0 when unset.
-
-    ``make variability`` and ``make test-robust`` set it to train every model of the book
-    from other random starting points, so the text can't rest on one lucky run.
-    """
-    text = os.environ.get(SEED_OFFSET_ENV, "").strip()
-    if not text:
-        return 0
-    if not text.isdigit():
-        raise ValueError(
-            f"环境变量 {SEED_OFFSET_ENV}={text!r} 应为非负整数（加到每个随机种子上），"
-            f"例如 {SEED_OFFSET_ENV}=1；删除它则使用书中的种子。"
-        )
-    return int(text)
-
-
-def set_seed(seed: int = 0, *, threads: int | None = None) -> None:
-    """Seed Python, NumPy and PyTorch with ``seed`` plus ``seed_offset()``.
-
-    The same seed repeats a run on the same machine with the same number of threads. On
-    another CPU, with another vector unit or thread count, floating-point sums are added in
-    another order and a trained model ends up slightly different, like another seed; the
-    book's hidden checks therefore assert ranges measured over such runs (``make
-    variability``). ``threads`` optionally fixes PyTorch's number of CPU threads; by default
-    PyTorch uses every core.
-    """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"随机种子必须是非负整数，收到的是 {seed!r}。请传入例如 set_seed(0)。")
-    if threads is not None:
-        check_positive_int("threads", threads, "不传 threads 则不改变 PyTorch 的线程数。")
-        torch.set_num_threads(threads)
-    seed += seed_offset()
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def device() -> torch.device:
-    """The best available device: CUDA, then Apple's MPS, then the CPU.
-
-    Set the environment variable ``SEQBOOK_DEVICE`` (e.g. ``cpu``) to choose one yourself.
-    """
-    wanted = os.environ.get("SEQBOOK_DEVICE")
-    if wanted:
-        try:
-            return torch.device(wanted)
-        except RuntimeError:
-            raise ValueError(
-                f"环境变量 SEQBOOK_DEVICE={wanted!r} 不是 PyTorch 认识的设备名；"
-                "请设为 cpu、cuda 或 mps，或删除这个变量让 seqbook 自动选择。"
-            ) from None
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-_best_device = device  # ``fit`` and ``evaluate`` have an argument named device
-
+from seqbook.checks import check_choice, check_positive, check_positive_int
+from seqbook.runtime import device as best_device
 
 # A loss function gets the model and one batch (already on the device) and returns the mean
 # loss of the batch, or (mean loss, number of items it averages over) for exact averages.
@@ -125,7 +61,38 @@ def _batch_size(batch) -> int:
     return len(batch) if isinstance(batch, torch.Tensor) and batch.dim() > 0 else 1
 
 
-@torch.no_grad()
+@contextlib.contextmanager
+def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+    """Evaluation mode and no gradients inside the block; the model's mode is restored after.
+
+    ``with evaluating(model): predictions = model(x)`` turns dropout off without leaving
+    the model in evaluation mode for the training that may follow.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield model
+    finally:
+        model.train(was_training)
+
+
+class _Mean:
+    """A weighted mean of batch losses that stays on the device until it is read: calling
+    ``loss.item()`` per batch would wait for the accelerator at every step."""
+
+    def __init__(self):
+        self.losses, self.counts = [], []
+
+    def add(self, loss: torch.Tensor, count: int) -> None:
+        self.losses.append(loss.detach())
+        self.counts.append(count)
+
+    def value(self) -> float:
+        losses = torch.stack(self.losses).cpu().double()
+        return float((losses * torch.tensor(self.counts, dtype=torch.float64)).sum()) / sum(self.counts)
+
+
 def evaluate(model: nn.Module, loader: Iterable, loss_fn: LossFn, *, device=None) -> float:
     """The mean loss over every batch of ``loader``, in evaluation mode, without gradients.
 
@@ -133,33 +100,29 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: LossFn, *, device=None
     result is the exact mean loss per token, whatever the batch sizes.
     """
     dev = torch.device(device) if device is not None else next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    total, count = 0.0, 0
-    try:
+    mean = _Mean()
+    with evaluating(model):
         for batch in loader:
-            loss, n = _loss_and_count(loss_fn, model, to_device(batch, dev))
-            total += loss.item() * n
-            count += n
-    finally:
-        model.train(was_training)
-    if count == 0:
+            mean.add(*_loss_and_count(loss_fn, model, to_device(batch, dev)))
+    if not mean.counts:
         raise ValueError("evaluate 收到的数据为空：loader 没有产生任何批次，请检查数据集。")
-    return total / count
+    return mean.value()
 
 
 @dataclass
 class History:
     """What ``fit`` records: one dict per epoch, e.g. {"epoch": 1, "train_loss": 2.3, "val_loss": 2.5}.
 
-    ``history["val_loss"]`` is a column (one value per epoch), ready for plotting;
-    ``best_epoch`` is the epoch whose weights the model has at the end when early stopping
-    restored them (else None).
+    ``history["val_loss"]`` is a column (one value per epoch), ready for plotting with
+    ``seqbook.plot.plot_history``; ``best_epoch`` is the epoch with the best monitored
+    value (None when nothing was monitored), ``restored`` says whether the model ended
+    with that epoch's weights.
     """
 
     records: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    restored: bool = False
 
     def __getitem__(self, name: str) -> list[float]:
         if not self.records or name not in self.records[-1]:
@@ -174,23 +137,6 @@ class History:
     def epochs(self) -> list[int]:
         return [int(record["epoch"]) for record in self.records]
 
-    def plot(self, names: Iterable[str] | None = None, ax=None):
-        """Draw the given columns (default: every loss) against the epoch; returns the Axes."""
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
-
-        names = list(names or [n for n in self.records[0] if n.endswith("loss")])
-        ax = ax or plt.subplots(figsize=(5, 3))[1]
-        labels = {"train_loss": "训练集损失", "val_loss": "验证集损失"}
-        for name in names:
-            ax.plot(self.epochs, self[name], marker="o", label=labels.get(name, name))
-        if self.best_epoch is not None:
-            ax.axvline(self.best_epoch, color="gray", linestyle=":", label="最佳轮次")
-        ax.set_xlabel("轮次（epoch）")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend()
-        return ax
-
 
 def _show_progress(progress: bool | None) -> bool:
     """None means: print only in Jupyter or a terminal, and never when CI is set."""
@@ -199,6 +145,25 @@ def _show_progress(progress: bool | None) -> bool:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         return False
     return "ipykernel" in sys.modules or sys.stdout.isatty()
+
+
+class _Best:
+    """The best value of the monitored quantity so far, its epoch and (if wanted) its weights."""
+
+    def __init__(self, monitor: str, mode: str, keep_weights: bool):
+        self.monitor, self.sign, self.keep_weights = monitor, 1 if mode == "min" else -1, keep_weights
+        self.value, self.epoch, self.state, self.waited = None, None, None, 0
+
+    def update(self, record: dict[str, float], model: nn.Module) -> None:
+        if self.monitor not in record:
+            raise KeyError(f"monitor={self.monitor!r} 不在记录中；可用的有 {list(record)}。")
+        value = self.sign * record[self.monitor]
+        if self.value is None or value < self.value:
+            self.value, self.epoch, self.waited = value, int(record["epoch"]), 0
+            if self.keep_weights:
+                self.state = copy.deepcopy(model.state_dict())
+        else:
+            self.waited += 1
 
 
 def fit(
@@ -212,8 +177,10 @@ def fit(
     metrics: Callable[[nn.Module], dict[str, float]] | None = None,
     clip_grad_norm: float | None = None,
     device=None,
+    monitor: str | None = None,
+    mode: str = "min",
+    restore_best: bool = False,
     early_stop_patience: int | None = None,
-    monitor: str = "val_loss",
     progress: bool | None = None,
     print_every: int = 1,
 ) -> History:
@@ -222,75 +189,83 @@ def fit(
     - ``loss_fn(model, batch)`` returns the batch's mean loss, or ``(mean loss, count)``
       so that averages over batches of different sizes are exact (e.g. count the target
       tokens of a language model). Batches may be any nesting of tuples, lists and dicts;
-      their tensors are moved to the device first.
+      their tensors are moved to the device first. A batch sampler with ``set_epoch``
+      (``seqbook.text.BucketSampler``) is told the epoch before each pass.
     - ``val_loader``: after each epoch the mean loss on it is recorded as "val_loss";
-      ``metrics(model)`` may add more numbers (e.g. {"val_acc": 0.9}).
+      ``metrics(model)`` may add more numbers (e.g. {"val_acc": 0.9}); it is called in
+      evaluation mode without gradients.
     - ``clip_grad_norm``: rescale the gradient when its norm exceeds this value; the
       largest norm of the epoch, before clipping, is recorded as "max_grad_norm"
       (``float("inf")`` records it without clipping).
-    - ``early_stop_patience``: stop after that many epochs without a new best ``monitor``
-      (a "loss" is minimised, anything else maximised), then restore the best weights.
+    - ``monitor``: the recorded value that decides the best epoch (default "val_loss" with
+      a ``val_loader``), ``mode`` whether "min" or "max" is best. ``restore_best=True``
+      ends with the best epoch's weights; ``early_stop_patience=k`` stops after k epochs
+      without a new best.
     - ``progress``: print one line every ``print_every`` epochs; None prints only in
       Jupyter or a terminal and never when the environment variable CI is set.
     - ``device``: default ``seqbook.device()``; the model is moved there.
     """
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs 应为正整数，实际为 {epochs!r}。例如 epochs=10。")
-    if clip_grad_norm is not None and not clip_grad_norm > 0:
-        raise ValueError(f"clip_grad_norm 应为正数（梯度范数的上限）或 None，实际为 {clip_grad_norm!r}。")
+    check_positive_int("epochs", epochs, "例如 epochs=10。")
+    check_positive_int("print_every", print_every)
+    if clip_grad_norm is not None:
+        check_positive("clip_grad_norm", clip_grad_norm, "它是梯度范数的上限；不裁剪请用 None。")
     if early_stop_patience is not None:
-        if not isinstance(early_stop_patience, int) or early_stop_patience < 1:
-            raise ValueError(f"early_stop_patience 应为正整数或 None，实际为 {early_stop_patience!r}。")
-        if monitor == "val_loss" and val_loader is None:
-            raise ValueError("提前停止要看验证集上的表现：请同时传入 val_loader（或用 monitor 指定 metrics 里的一项）。")
-    dev = torch.device(device) if device is not None else _best_device()
+        check_positive_int("early_stop_patience", early_stop_patience, "不提前停止请用 None。")
+    check_choice("mode", mode, ("min", "max"))
+    if not isinstance(restore_best, bool):
+        raise TypeError(f"restore_best 应为 True 或 False，实际为 {restore_best!r}。")
+    tracking = restore_best or early_stop_patience is not None or monitor is not None
+    monitor = monitor or "val_loss"
+    if tracking and monitor == "val_loss" and val_loader is None:
+        raise ValueError(
+            "要按 val_loss 选出最佳轮次，需要验证集：请传入 val_loader，或用 monitor 指定 metrics 里的一项（并设 mode）。"
+        )
+    dev = torch.device(device) if device is not None else best_device()
     model.to(dev)
     show = _show_progress(progress)
     history = History()
-    best, best_state, waited = None, None, 0
+    best = _Best(monitor, mode, keep_weights=restore_best) if tracking else None
+    sampler = getattr(train_loader, "batch_sampler", None)
     for epoch in range(1, epochs + 1):
+        if hasattr(sampler, "set_epoch"):
+            sampler.set_epoch(epoch - 1)
         model.train()
-        total, count, max_norm = 0.0, 0, None
+        mean, norms = _Mean(), []
         for batch in train_loader:
             loss, n = _loss_and_count(loss_fn, model, to_device(batch, dev))
             optimizer.zero_grad()
             loss.backward()
             if clip_grad_norm is not None:
-                norm = float(nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm))
-                max_norm = norm if max_norm is None else max(max_norm, norm)
+                norms.append(nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm))
             optimizer.step()
-            total += loss.item() * n
-            count += n
-        if count == 0:
+            mean.add(loss, n)
+        if not mean.counts:
             raise ValueError("train_loader 没有产生任何批次：请检查训练集是否为空。")
-        record = {"epoch": epoch, "train_loss": total / count}
-        if max_norm is not None:
-            record["max_grad_norm"] = max_norm
+        record = {"epoch": epoch, "train_loss": mean.value()}
+        if norms:
+            record["max_grad_norm"] = float(torch.stack(norms).max())
         if val_loader is not None:
             record["val_loss"] = evaluate(model, val_loader, loss_fn, device=dev)
         if metrics is not None:
-            record |= metrics(model)
+            with evaluating(model):
+                record |= metrics(model)
         history.records.append(record)
         if show and (epoch % print_every == 0 or epoch == epochs):
             print(_progress_line(record, epochs), flush=True)
-        if early_stop_patience is None:
+        if best is None:
             continue
-        if monitor not in record:
-            raise KeyError(f"monitor={monitor!r} 不在记录中；可用的有 {list(record)}。")
-        value = record[monitor] if "loss" in monitor else -record[monitor]
-        if best is None or value < best:
-            best, waited = value, 0
-            history.best_epoch = epoch
-            best_state = copy.deepcopy(model.state_dict())
-        else:
-            waited += 1
-            if waited >= early_stop_patience:
-                history.stopped_early = True
-                if show:
-                    print(f"连续 {waited} 轮没有改进，提前停止；恢复第 {history.best_epoch} 轮的参数。")
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+        best.update(record, model)
+        history.best_epoch = best.epoch
+        if early_stop_patience is not None and best.waited >= early_stop_patience:
+            history.stopped_early = True
+            if show:
+                print(f"连续 {best.waited} 轮没有改进，提前停止。")
+            break
+    if restore_best and best.state is not None:
+        model.load_state_dict(best.state)
+        history.restored = True
+        if show:
+            print(f"恢复第 {best.epoch} 轮（{monitor} 最佳）的参数。")
     return history
 
 

@@ -2,7 +2,7 @@
 skip-gram with negative sampling, cosine neighbours, and evaluation with the 三国演义
 entity dictionary (alias@k, type agreement)."""
 
-from seqbook.embeddings.corpus import Corpus, is_word, prepare_corpus
+from seqbook.embeddings.corpus import WordCorpus, is_word, prepare_corpus
 from seqbook.embeddings.count import cooccurrence, ppmi, ppmi_svd, truncated_svd
 from seqbook.embeddings.evaluate import (
     alias_at_k,
@@ -25,8 +25,8 @@ from seqbook.embeddings.skipgram import (
 )
 
 __all__ = [
-    "Corpus",
     "SkipGram",
+    "WordCorpus",
     "alias_at_k",
     "alias_hits",
     "alias_queries",

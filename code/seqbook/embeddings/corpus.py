@@ -11,7 +11,7 @@ from seqbook.text import Vocab, names_tokenizer
 
 
 @dataclass(frozen=True)
-class Corpus:
+class WordCorpus:
     """Token ids of a segmented corpus.
 
     ``ids[i]`` is the vocabulary id of the i-th kept token (all documents one after the
@@ -25,7 +25,7 @@ class Corpus:
     doc: torch.Tensor
 
     @classmethod
-    def from_documents(cls, documents: list[list[str]], min_count: int = 1) -> "Corpus":
+    def from_documents(cls, documents: list[list[str]], min_count: int = 1) -> "WordCorpus":
         """A corpus of already segmented ``documents``, keeping the words seen at least
         ``min_count`` times."""
         vocab = Vocab(documents, min_freq=min_count)
@@ -54,7 +54,7 @@ def is_word(token: str) -> bool:
     return any(unicodedata.category(char)[0] not in "PSZC" for char in token)
 
 
-def prepare_corpus(texts: Iterable[str], names: Iterable[str] = (), min_count: int = 5) -> Corpus:
+def prepare_corpus(texts: Iterable[str], names: Iterable[str] = (), min_count: int = 5) -> WordCorpus:
     """Segment ``texts`` with :func:`seqbook.text.names_tokenizer` (jieba's accurate mode, HMM on), drop
     punctuation and whitespace, and keep the words that occur at least ``min_count`` times.
 
@@ -72,4 +72,4 @@ def prepare_corpus(texts: Iterable[str], names: Iterable[str] = (), min_count: i
         if not isinstance(text, str):
             raise TypeError(f"第 {number} 篇文档应是字符串，收到的是 {type(text).__name__}。")
         documents.append([token for token in tokenizer.lcut(text) if is_word(token)])
-    return Corpus.from_documents(documents, min_count)
+    return WordCorpus.from_documents(documents, min_count)

@@ -2,11 +2,11 @@
 
 import torch
 
-from seqbook._checks import check_positive_int
-from seqbook.embeddings.corpus import Corpus
+from seqbook.checks import check_positive_int
+from seqbook.embeddings.corpus import WordCorpus
 
 
-def cooccurrence(corpus: Corpus, window: int) -> torch.Tensor:
+def cooccurrence(corpus: WordCorpus, window: int) -> torch.Tensor:
     """How often each word occurs within ``window`` words of each other word, as a sparse
     symmetric (V, V) matrix: entry (w, c) counts the pairs at distance 1 to ``window``
     inside one document, in either direction."""
@@ -102,7 +102,7 @@ def _orthonormal(block: torch.Tensor) -> torch.Tensor:
 
 
 def ppmi_svd(
-    corpus: Corpus, window: int = 4, dim: int = 128, power: float = 0.5, alpha: float = 0.75
+    corpus: WordCorpus, window: int = 4, dim: int = 128, power: float = 0.5, alpha: float = 0.75
 ) -> torch.Tensor:
     """Word vectors U * S**power from the truncated SVD of the corpus's PPMI matrix:
     ``power=1`` is the plain SVD projection, 0.5 and 0 weigh the top dimensions less."""

@@ -6,9 +6,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqbook._checks import check_positive_int
-from seqbook.embeddings.corpus import Corpus
-from seqbook.train import seed_offset, set_seed
+from seqbook.checks import check_positive_int
+from seqbook.embeddings.corpus import WordCorpus
+from seqbook.runtime import offset_seed, set_seed
 
 
 class SkipGram(nn.Module):
@@ -52,7 +52,7 @@ def keep_probabilities(counts: torch.Tensor, threshold: float) -> torch.Tensor:
 
 
 def skipgram_pairs(
-    corpus: Corpus, window: int, subsample: float | None, generator: torch.Generator
+    corpus: WordCorpus, window: int, subsample: float | None, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(center, context) id pairs of one epoch, shuffled.
 
@@ -82,7 +82,7 @@ def skipgram_pairs(
 
 
 def train_skipgram(
-    corpus: Corpus,
+    corpus: WordCorpus,
     dim: int = 64,
     window: int = 8,
     negatives: int = 5,
@@ -108,7 +108,7 @@ def train_skipgram(
     ]:
         check_positive_int(name, value)
     set_seed(seed)
-    generator = torch.Generator().manual_seed(seed + seed_offset())
+    generator = torch.Generator().manual_seed(offset_seed(seed))
     model = SkipGram(len(corpus.vocab), dim)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)  # one kernel per step
     noise = corpus.counts().double() ** 0.75

@@ -8,7 +8,7 @@ function scores every key, turns the scores into weights with a softmax over the
 
 ``AdditiveAttention`` scores with a small network, score(q, k) = v . tanh(W_q q + W_k k + b)
 (Bahdanau et al. 2015); ``dot_product_attention`` scores with q . k / sqrt(d) (the form
-Transformers use). ``plot_attention`` draws the weights as a heatmap.
+Transformers use). ``seqbook.plot.plot_attention`` draws the weights as a heatmap.
 """
 
 import math
@@ -16,7 +16,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from seqbook.nn._common import check_positive_int
+from seqbook.checks import check_positive_int
 
 
 def length_mask(lengths: Tensor, max_len: int | None = None) -> Tensor:
@@ -147,33 +147,3 @@ def dot_product_attention(query, keys, values=None, mask=None, *, scale: bool = 
         scores = scores / math.sqrt(keys.size(-1))
     weights = masked_softmax(scores, _as_batched_mask(mask, keys, query))
     return _weighted_sum(weights, values), weights
-
-
-def plot_attention(weights, source_tokens, target_tokens, ax=None, *, title=None):
-    """Draw attention weights (len(target_tokens), len(source_tokens)) as a heatmap; returns the Axes.
-
-    Row i shows how the i-th output token spread its attention over the source tokens.
-    Call ``seqbook.plot.use_chinese_font()`` first for Chinese labels.
-    """
-    import matplotlib.pyplot as plt
-
-    weights = torch.as_tensor(weights).detach().float().cpu()
-    expected = (len(target_tokens), len(source_tokens))
-    if tuple(weights.shape) != expected:
-        raise ValueError(
-            f"权重的形状应为 (目标词元数, 源词元数) = {expected}，实际为 {tuple(weights.shape)}；"
-            "请先截去填充位置，例如 weights[:len(target_tokens), :len(source_tokens)]。"
-        )
-    if ax is None:
-        width = 1.2 + 0.38 * len(source_tokens)
-        ax = plt.subplots(figsize=(width, 1.0 + 0.34 * len(target_tokens)))[1]
-    image = ax.imshow(weights.numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(source_tokens)), list(source_tokens), rotation=90 if len(source_tokens) > 14 else 0)
-    ax.set_yticks(range(len(target_tokens)), list(target_tokens))
-    ax.set_xlabel("源序列")
-    ax.set_ylabel("输出序列")
-    ax.tick_params(length=0)
-    ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
-    if title:
-        ax.set_title(title)
-    return ax

@@ -11,15 +11,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqbook.nn._common import (
+from seqbook.checks import (
     as_state_tuple,
     check_bool,
+    check_choice,
     check_features,
-    check_nonlinearity,
     check_positive_int,
     check_state_shape,
-    reset_uniform,
 )
+from seqbook.nn.init import reset_uniform
 
 
 def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
@@ -157,7 +157,7 @@ class RNNCell(RNNCellBase):
     def __init__(
         self, input_size, hidden_size, bias=True, nonlinearity="tanh", *, device=None, dtype=None
     ):
-        check_nonlinearity(nonlinearity)
+        check_choice("nonlinearity", nonlinearity, ("tanh", "relu"))
         super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 

@@ -15,17 +15,17 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from seqbook.nn._common import (
+from seqbook.checks import (
     as_state_tuple,
     check_bool,
+    check_choice,
     check_dropout,
     check_features,
-    check_nonlinearity,
     check_positive_int,
     check_state_shape,
-    reset_uniform,
 )
 from seqbook.nn.cells import gru_cell, lstm_cell, rnn_cell
+from seqbook.nn.init import reset_uniform
 
 
 class RNNBase(nn.Module):
@@ -283,7 +283,7 @@ class RNN(RNNBase):
         device=None,
         dtype=None,
     ):
-        check_nonlinearity(nonlinearity)
+        check_choice("nonlinearity", nonlinearity, ("tanh", "relu"))
         super().__init__(
             input_size,
             hidden_size,

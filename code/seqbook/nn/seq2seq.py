@@ -22,8 +22,9 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from seqbook.nn._common import check_positive_int
+from seqbook.checks import check_dropout, check_int_at_least, check_positive_int
 from seqbook.nn.attention import AdditiveAttention, length_mask
+from seqbook.nn.builder import keeps_cell_state, recurrent_cell, recurrent_layer
 from seqbook.nn.rnn import final_state
 from seqbook.text import PAD_ID
 
@@ -43,6 +44,7 @@ class Encoder(nn.Module):
     ``rnn_cls`` is any class with torch's recurrent-layer signature: ``torch.nn.GRU``,
     ``torch.nn.LSTM``, or their from-scratch twins ``seqbook.nn.GRU``/``LSTM``. Padded
     sequences are packed, so padding changes neither the outputs nor the summary.
+    ``dropout`` acts on the embeddings, between stacked layers and on the outputs.
     ``forward(src (N, S), lengths (N,))`` returns a ``Memory``.
     """
 
@@ -56,19 +58,16 @@ class Encoder(nn.Module):
         bidirectional: bool = True,
         num_layers: int = 1,
         dropout: float = 0.0,
+        pad_id: int = PAD_ID,
     ):
         super().__init__()
         for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim), ("hidden_size", hidden_size)):
             check_positive_int(name, value)
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+        check_int_at_least("pad_id", pad_id, 0)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         self.dropout = nn.Dropout(dropout)
-        self.rnn = rnn_cls(
-            embedding_dim,
-            hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0,
+        self.rnn = recurrent_layer(
+            rnn_cls, embedding_dim, hidden_size, num_layers=num_layers, bidirectional=bidirectional, dropout=dropout
         )
         self.num_directions = 2 if bidirectional else 1
         self.output_size = hidden_size * self.num_directions
@@ -114,7 +113,7 @@ def _hidden(state):
 class _DecoderBase(nn.Module):
     """Embedding, the initial state s_0 = tanh(W_s summary), the output layer."""
 
-    def __init__(self, vocab_size, embedding_dim, hidden_size, context_size, output_hidden, dropout):
+    def __init__(self, vocab_size, embedding_dim, hidden_size, context_size, output_hidden, dropout, pad_id):
         super().__init__()
         for name, value in (
             ("vocab_size", vocab_size),
@@ -124,13 +123,15 @@ class _DecoderBase(nn.Module):
         ):
             check_positive_int(name, value)
         output_hidden = embedding_dim if output_hidden is None else output_hidden
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
+        check_positive_int("output_hidden", output_hidden)
+        check_dropout(dropout)
+        check_int_at_least("pad_id", pad_id, 0)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         self.dropout = nn.Dropout(dropout)
         self.bridge = nn.Linear(context_size, hidden_size)
         self.output = DeepOutput(hidden_size + context_size + embedding_dim, output_hidden, vocab_size, dropout)
         self.hidden_size = hidden_size
         self.context_size = context_size
-        self.is_lstm = False  # set by a subclass whose recurrent unit keeps (h, c)
 
     def check_memory(self, memory: Memory) -> None:
         if memory.summary.size(-1) != self.context_size:
@@ -147,7 +148,7 @@ class _DecoderBase(nn.Module):
     def initial_state(self, memory: Memory):
         self.check_memory(memory)
         h = torch.tanh(self.bridge(memory.summary))
-        return (h, torch.zeros_like(h)) if self.is_lstm else h
+        return (h, torch.zeros_like(h)) if self.keeps_cell_state else h
 
 
 class Decoder(_DecoderBase):
@@ -157,6 +158,7 @@ class Decoder(_DecoderBase):
 
     ``rnn_cls`` has torch's recurrent-layer signature (``torch.nn.GRU``, ``seqbook.nn.GRU``,
     the LSTMs...); with teacher forcing it runs over all target steps in one call.
+    ``dropout`` acts on the embeddings and on the states before the output layer.
     """
 
     def __init__(
@@ -169,19 +171,20 @@ class Decoder(_DecoderBase):
         rnn_cls: type[nn.Module] = nn.GRU,
         output_hidden: int | None = None,
         dropout: float = 0.0,
+        pad_id: int = PAD_ID,
     ):
-        super().__init__(vocab_size, embedding_dim, hidden_size, context_size, output_hidden, dropout)
-        self.rnn = rnn_cls(embedding_dim + context_size, hidden_size, batch_first=True)
-        self.is_lstm = self.rnn.weight_hh_l0.size(0) == 4 * hidden_size
+        super().__init__(vocab_size, embedding_dim, hidden_size, context_size, output_hidden, dropout, pad_id)
+        self.rnn = recurrent_layer(rnn_cls, embedding_dim + context_size, hidden_size)
+        self.keeps_cell_state = keeps_cell_state(self.rnn)
 
     def forward(self, tgt_in: Tensor, memory: Memory, state=None):
         """Teacher forcing over all steps: returns (logits (N, T, V), final state, None)."""
         state = self.initial_state(memory) if state is None else state
         embedded = self.dropout(self.embedding(tgt_in))  # (N, T, E)
         context = memory.summary.unsqueeze(1).expand(-1, tgt_in.size(1), -1)  # (N, T, C)
-        time_major = tuple(s.unsqueeze(0) for s in state) if self.is_lstm else state.unsqueeze(0)
+        time_major = tuple(s.unsqueeze(0) for s in state) if self.keeps_cell_state else state.unsqueeze(0)
         outputs, final = self.rnn(torch.cat([embedded, context], dim=-1), time_major)
-        final = tuple(s.squeeze(0) for s in final) if self.is_lstm else final.squeeze(0)
+        final = tuple(s.squeeze(0) for s in final) if self.keeps_cell_state else final.squeeze(0)
         logits = self.output(torch.cat([self.dropout(outputs), context, embedded], dim=-1))
         return logits, final, None
 
@@ -199,9 +202,10 @@ class AttentionDecoder(_DecoderBase):
         s_t = cell([e(y_(t-1)); c_t], s_(t-1))
         logits_t = DeepOutput([s_t; c_t; e(y_(t-1))])
 
-    ``cell_cls`` has torch's cell signature: ``torch.nn.GRUCell`` (default), ``LSTMCell``,
-    or ``seqbook.nn.GRUCell``... The loop over time is unavoidable here: each query is the
-    state the previous step produced.
+    ``rnn_cls`` names the kind of recurrent unit, as for the other models (``torch.nn.GRU``,
+    ``seqbook.nn.LSTM``...); the decoder runs its one-step cell (``torch.nn.GRUCell``...),
+    because the loop over time is unavoidable here: each query is the state the previous
+    step produced. ``dropout`` acts on the embeddings and before the output layer.
     """
 
     def __init__(
@@ -212,14 +216,15 @@ class AttentionDecoder(_DecoderBase):
         context_size: int,
         *,
         attention_size: int | None = None,
-        cell_cls: type[nn.Module] = nn.GRUCell,
+        rnn_cls: type[nn.Module] = nn.GRU,
         output_hidden: int | None = None,
         dropout: float = 0.0,
+        pad_id: int = PAD_ID,
     ):
-        super().__init__(vocab_size, embedding_dim, hidden_size, context_size, output_hidden, dropout)
+        super().__init__(vocab_size, embedding_dim, hidden_size, context_size, output_hidden, dropout, pad_id)
         self.attention = AdditiveAttention(hidden_size, context_size, attention_size or hidden_size)
-        self.cell = cell_cls(embedding_dim + context_size, hidden_size)
-        self.is_lstm = self.cell.weight_hh.size(0) == 4 * hidden_size
+        self.cell = recurrent_cell(rnn_cls, embedding_dim + context_size, hidden_size)
+        self.keeps_cell_state = keeps_cell_state(self.cell)
 
     def prepare(self, memory: Memory) -> Memory:
         """Project the keys once per source sentence instead of once per step."""

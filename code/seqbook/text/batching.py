@@ -1,9 +1,20 @@
-"""From id sequences to tensors: padding and a collate function for DataLoader."""
+"""From id sequences to batches: padding, collate functions, one length-bucketing sampler
+and ``make_loader``."""
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 
 import torch
+from torch.utils.data import DataLoader, Sampler
 
+from seqbook.checks import (
+    check_bool,
+    check_choice,
+    check_int_at_least,
+    check_not_empty,
+    check_positive_int,
+)
+from seqbook.runtime import offset_seed
 from seqbook.text.vocab import PAD_ID
 
 IGNORE_INDEX = -100  # the label that torch.nn.CrossEntropyLoss skips by default
@@ -17,14 +28,10 @@ def pad(
     ``max_len=None`` uses the longest sequence. A longer sequence is cut: ``truncate="right"``
     keeps its start, ``truncate="left"`` keeps its end.
     """
-    if len(sequences) == 0:
-        raise ValueError("pad 收到了空的序列列表；至少需要一个序列。")
-    if max_len is not None and (not isinstance(max_len, int) or max_len < 1):
-        raise ValueError(f"max_len 必须是正整数或 None，收到的是 {max_len!r}。")
-    if truncate not in ("right", "left"):
-        raise ValueError(
-            f"truncate 只能是 'right'（保留开头）或 'left'（保留结尾），收到的是 {truncate!r}。"
-        )
+    check_not_empty("sequences", sequences, "pad 至少需要一个序列。")
+    if max_len is not None:
+        check_positive_int("max_len", max_len, "不截断请用 max_len=None。")
+    check_choice("truncate", truncate, ("right", "left"))
     width = max(len(seq) for seq in sequences) if max_len is None else max_len
     batch = torch.full((len(sequences), width), pad_id, dtype=torch.long)
     for row, seq in enumerate(sequences):
@@ -62,3 +69,124 @@ def collate(
 
 def _is_sequence(x) -> bool:
     return isinstance(x, (list, tuple)) or (isinstance(x, torch.Tensor) and x.dim() == 1)
+
+
+def lm_collate(sequences: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and targets for next-token prediction, both (batch, time).
+
+    inputs = sequence[:-1] padded with <pad>; targets = sequence[1:] padded with
+    IGNORE_INDEX, which the cross-entropy loss skips.
+    """
+    if any(len(s) < 2 for s in sequences):
+        raise ValueError("每个序列至少要有 2 个词元（例如 <bos> 和 <eos>），才能构成一个预测目标。")
+    inputs = pad([s[:-1] for s in sequences], pad_id=PAD_ID)
+    targets = pad([s[1:] for s in sequences], pad_id=IGNORE_INDEX)
+    return inputs, targets
+
+
+def seq2seq_collate(batch: Sequence[tuple[Sequence[int], Sequence[int]]]):
+    """(src, src_lengths, tgt_in, tgt_out) for a batch of (source ids, <bos> target ids <eos>).
+
+    src (N, S) is padded with <pad>; tgt_in = target[:-1] (starts with <bos>) padded with
+    <pad>; tgt_out = target[1:] (ends with <eos>) padded with IGNORE_INDEX, which the loss skips.
+    """
+    if len(batch) == 0:
+        raise ValueError("seq2seq_collate 收到了空的批次。")
+    sources, targets = zip(*batch, strict=True)
+    if any(len(t) < 2 for t in targets):
+        raise ValueError("目标序列至少要有 <bos> 和 <eos> 两个词元；请用 encode_pairs 编码。")
+    src = pad(sources, pad_id=PAD_ID)
+    lengths = torch.tensor([len(s) for s in sources], dtype=torch.long)
+    tgt_in = pad([t[:-1] for t in targets], pad_id=PAD_ID)
+    tgt_out = pad([t[1:] for t in targets], pad_id=IGNORE_INDEX)
+    return src, lengths, tgt_in, tgt_out
+
+
+class BucketSampler(Sampler[list[int]]):
+    """Batches of indices whose sequences have similar lengths, so little of a batch is padding.
+
+    ``lengths[i]`` is the sort key of example i: a length, or a tuple such as (target
+    length, source length). With ``shuffle`` (for training) the indices are shuffled,
+    cut into pools of ``batch_size * pool_batches``, each pool is sorted by length and cut
+    into batches, and the batches are shuffled. Without shuffle (for evaluation) all
+    examples are sorted by length once.
+
+    The order is a function of ``seed`` (plus ``seed_offset()``) and the epoch only, set by
+    ``set_epoch`` (``seqbook.train.fit`` calls it before every epoch): iterating the
+    sampler, for instance to peek at one batch, never changes the batches that follow.
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence,
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        pool_batches: int = 50,
+        seed: int = 0,
+    ):
+        check_positive_int("batch_size", batch_size)
+        check_positive_int("pool_batches", pool_batches)
+        check_bool("shuffle", shuffle)
+        check_not_empty("lengths", lengths, "数据集里没有序列。")
+        self.lengths = list(lengths)
+        self.batch_size = batch_size
+        self.pool_size = batch_size * pool_batches
+        self.shuffle = shuffle
+        self.seed = offset_seed(seed)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Choose the epoch whose order the next iteration gives."""
+        check_int_at_least("epoch", epoch, 0)
+        self.epoch = epoch
+
+    def _batches(self, indices: list[int]) -> list[list[int]]:
+        ordered = sorted(indices, key=self.lengths.__getitem__)  # stable: ties keep their order
+        return [ordered[i : i + self.batch_size] for i in range(0, len(ordered), self.batch_size)]
+
+    def __iter__(self):
+        if not self.shuffle:
+            yield from self._batches(list(range(len(self.lengths))))
+            return
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        order = torch.randperm(len(self.lengths), generator=generator).tolist()
+        batches = []
+        for start in range(0, len(order), self.pool_size):
+            batches += self._batches(order[start : start + self.pool_size])
+        for i in torch.randperm(len(batches), generator=generator).tolist():
+            yield batches[i]
+
+    def __len__(self) -> int:
+        if not self.shuffle:
+            return math.ceil(len(self.lengths) / self.batch_size)
+        full_pools, rest = divmod(len(self.lengths), self.pool_size)
+        return full_pools * math.ceil(self.pool_size / self.batch_size) + math.ceil(rest / self.batch_size)
+
+
+def make_loader(
+    examples: Sequence,
+    batch_size: int = 64,
+    *,
+    bucket: bool = False,
+    seed: int = 0,
+    collate_fn: Callable = collate,
+    key: Callable | None = None,
+) -> DataLoader:
+    """A DataLoader over ``examples``: (token ids, label) or (token ids, tags) pairs by default.
+
+    ``bucket=True`` (for training) groups examples of similar ``key(example)`` (default: the
+    length of the token ids) with :class:`BucketSampler`, in an order set by ``seed`` and
+    the epoch; ``bucket=False`` (for evaluation) keeps the given order. ``collate_fn``
+    turns a list of examples into tensors (default :func:`collate`).
+    """
+    check_positive_int("batch_size", batch_size)
+    check_not_empty("examples", examples, "没有样本可以分批。")
+    empty = [i for i, example in enumerate(examples) if len(example[0]) == 0]
+    if empty:
+        raise ValueError(f"第 {empty[0]} 个样本的词元序列为空（共 {len(empty)} 个）；请先去掉空文本。")
+    if bucket:
+        key = key or (lambda example: len(example[0]))
+        sampler = BucketSampler([key(example) for example in examples], batch_size, seed=seed)
+        return DataLoader(list(examples), batch_sampler=sampler, collate_fn=collate_fn)
+    return DataLoader(list(examples), batch_size=batch_size, shuffle=False, collate_fn=collate_fn)

@@ -1,11 +1,14 @@
-"""Tokenizers: characters, jieba words and n-grams."""
+"""Tokenizers: characters, jieba words, n-grams, and English words (with detokenization)."""
 
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import jieba
+
+from seqbook.checks import check_positive_int
 
 jieba.setLogLevel(logging.WARNING)  # hide "Building prefix dict ..." on stderr in notebooks
 
@@ -112,11 +115,37 @@ def _check_names(names: Iterable[str]) -> list[str]:
 
 def ngrams(tokens: Sequence, n: int) -> list[tuple]:
     """All runs of ``n`` consecutive tokens: ngrams(["我", "爱", "你"], 2) -> [("我", "爱"), ("爱", "你")]."""
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n-gram 的长度 n 必须是正整数，收到的是 {n!r}；例如 n=2 得到二元组。")
+    check_positive_int("n", n, "n 是 n 元组的长度，例如 n=2 得到二元组。")
     tokens = list(tokens)
     # zip stops at the shortest slice, so the last n-gram ends at the last token
     return list(zip(*(tokens[start:] for start in range(n)), strict=False))
+
+
+_ENGLISH_TOKEN = re.compile(r"\w+(?:[-.:,’]\w+)*|'\w+|[^\w\s]")
+_NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", "%", ")", "]", "…"}
+_NO_SPACE_AFTER = {"(", "[", "$", "#"}
+
+
+def english_tokenize(text: str) -> list[str]:
+    """Words, numbers and punctuation; clitics split off: "Tom's here." -> Tom 's here ."""
+    if not isinstance(text, str):
+        raise TypeError(f"english_tokenize 需要字符串，收到的是 {type(text).__name__}。")
+    return _ENGLISH_TOKEN.findall(text)
+
+
+def english_detokenize(tokens: Sequence[str]) -> str:
+    """Join tokens into text: no space before punctuation and clitics, quotes attached inside."""
+    text, quote_open, glue_next = "", False, True
+    for token in tokens:
+        glue = glue_next or token in _NO_SPACE_BEFORE or token.startswith("'")
+        if token == '"':
+            glue = glue_next or quote_open  # a closing quote sticks to the word before it
+            glue_next = not quote_open  # an opening quote sticks to the word after it
+            quote_open = not quote_open
+        else:
+            glue_next = token in _NO_SPACE_AFTER
+        text += token if glue else " " + token
+    return text
 
 
 def _check_text(text: str) -> None:

@@ -6,8 +6,11 @@ from collections.abc import Iterable, Mapping
 from itertools import chain
 from pathlib import Path
 
+from seqbook.checks import check_positive_int
+
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
+BOS, EOS = "<bos>", "<eos>"  # begin and end of a sequence, reserved where a model generates
 _FORMAT = "seqbook.Vocab"
 
 
@@ -25,10 +28,7 @@ class Vocab:
     def __init__(
         self, tokens: Iterable = (), min_freq: int = 1, reserved_tokens: Iterable[str] = ()
     ):
-        if not isinstance(min_freq, int) or min_freq < 1:
-            raise ValueError(
-                f"min_freq 必须是不小于 1 的整数，收到的是 {min_freq!r}；min_freq=2 表示至少出现两次。"
-            )
+        check_positive_int("min_freq", min_freq, "min_freq=2 表示至少出现两次。")
         if isinstance(reserved_tokens, str):
             raise TypeError(
                 f"reserved_tokens 应是词元的列表，例如 ['<bos>', '<eos>']，收到的是字符串 {reserved_tokens!r}。"

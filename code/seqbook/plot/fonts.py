@@ -1,4 +1,4 @@
-"""Plotting helpers: Chinese fonts for matplotlib, and the figures the chapters share."""
+"""Chinese fonts for matplotlib: find a font file with Chinese glyphs and register it."""
 
 import glob
 import os

@@ -1,9 +1,14 @@
-"""Chinese numerals and Arabic numerals: exact sequence-to-sequence pairs made with cn2an.
+"""Synthetic data: numeral translation pairs (chapter 7) and the memory task (chapter 4).
+
+Chinese numerals and Arabic numerals are exact sequence-to-sequence pairs made with cn2an.
 
 A number becomes Chinese in one of three styles: "low" (小写, 一千零二十四), "up" (大写, as on
 cheques, 壹仟零贰拾肆) and "direct" (逐位读, 一零二四). ``load_numerals`` draws distinct
 numbers, splits them into training, validation and test numbers, and only then writes each
 number in its styles, so that no test number (in any style) occurs in training.
+
+``memory_task`` makes sequences whose label is their first token: a test of how far back
+a recurrent network remembers.
 """
 
 import random
@@ -11,6 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cn2an
+import torch
+from torch import Tensor
+
+from seqbook.checks import check_int_at_least
 
 STYLES = {"low": "小写", "up": "大写", "direct": "逐位读"}
 DIRECTIONS = ("to_arabic", "to_chinese")
@@ -112,3 +121,36 @@ def load_numerals(
     a, b = sizes[0], sizes[0] + sizes[1]
     parts = numbers[:a], numbers[a:b], numbers[b:]
     return NumeralData(*parts, *(numeral_pairs(p, styles, direction) for p in parts))
+
+
+def memory_task(
+    num_sequences: int,
+    lag: int,
+    *,
+    num_symbols: int = 4,
+    num_distractors: int = 8,
+    seed: int = 0,
+) -> tuple[Tensor, Tensor]:
+    """The long-range memory task: remember the first token of a sequence for ``lag`` steps.
+
+    Each sequence has ``lag + 1`` tokens: a signal token (one of ``num_symbols`` ids
+    ``0 .. num_symbols-1``) at step 0, then ``lag`` distractors drawn uniformly from the
+    ids ``num_symbols .. num_symbols+num_distractors-1``. The label is the signal, so the
+    answer, asked after the last token, lies ``lag`` steps back; guessing gives an accuracy
+    of 1/num_symbols. The vocabulary has ``num_symbols + num_distractors`` ids.
+
+    Returns ``(x, y)``: x a LongTensor (num_sequences, lag + 1), y a LongTensor
+    (num_sequences,). The same arguments always give the same tensors.
+    """
+    for name, value, least in (
+        ("num_sequences", num_sequences, 1),
+        ("lag", lag, 0),
+        ("num_symbols", num_symbols, 2),
+        ("num_distractors", num_distractors, 1),
+    ):
+        check_int_at_least(name, value, least)
+    generator = torch.Generator().manual_seed(seed)
+    y = torch.randint(num_symbols, (num_sequences,), generator=generator)
+    noise = torch.randint(num_distractors, (num_sequences, lag), generator=generator)
+    x = torch.cat([y[:, None], noise + num_symbols], dim=1)
+    return x, y

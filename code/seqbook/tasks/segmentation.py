@@ -1,10 +1,11 @@
-"""Sequence labelling: word segmentation as b/m/e/s tagging, and a tagger for it.
+"""The segmentation recipe of chapter 6: word segmentation as b/m/e/s tagging.
 
 Every character gets one of four tags: b (begins a word), m (inside a word), e (ends a
 word) or s (a single-character word). ``words_to_tags`` and ``tags_to_words`` convert
 between gold words and tags; ``SequenceTagger`` predicts a tag for every character with an
 MLP or a recurrent layer (uni- or bidirectional, optionally with a delayed output);
-``segment`` turns raw text into words with a trained tagger.
+``train_tagger`` trains one on windows of running text; ``segment`` turns raw text into
+words with a trained tagger.
 """
 
 from collections import Counter, defaultdict
@@ -15,10 +16,18 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from seqbook._checks import check_int_at_least, check_layer_class, check_positive_int
+from seqbook.checks import (
+    check_dropout,
+    check_int_at_least,
+    check_layer_class,
+    check_positive,
+    check_positive_int,
+)
 from seqbook.losses import sequence_cross_entropy
 from seqbook.metrics import segmentation_prf
-from seqbook.text import PAD_ID, Vocab, char_tokenize, collate
+from seqbook.nn import recurrent_layer
+from seqbook.text import PAD_ID, Vocab, char_tokenize, collate, make_loader
+from seqbook.train import History, evaluating, fit
 
 TAGS = ("b", "m", "e", "s")
 TAG_IDS = {tag: i for i, tag in enumerate(TAGS)}
@@ -93,7 +102,7 @@ def _most_common(counter: Counter) -> str:
 def encode_tagged(
     sentences: Sequence[Sequence[str]], vocab: Vocab
 ) -> list[tuple[list[int], list[int]]]:
-    """(character ids, tag ids) for every gold-segmented sentence, for ``collate``/``make_loader``."""
+    """(character ids, tag ids) for every gold-segmented sentence, for ``seqbook.text.make_loader``."""
     examples = []
     for words in sentences:
         chars = [char for word in words for char in word]
@@ -124,7 +133,7 @@ def tagged_windows(
 class SequenceTagger(nn.Module):
     """Embedding -> (window) -> MLP or recurrent layer -> linear: tag scores for every step.
 
-    - ``rnn``: the class of the recurrent layer (``torch.nn.LSTM``, ``RNN``, ``GRU`` or
+    - ``rnn_cls``: the class of the recurrent layer (``torch.nn.LSTM``, ``RNN``, ``GRU`` or
       their twins in ``seqbook.nn``), or None for an MLP that sees each step on its own
       (``num_layers`` hidden layers of ``hidden_size`` tanh units).
     - ``window=k``: step t reads the embeddings of the characters t-k .. t+k side by side
@@ -141,7 +150,7 @@ class SequenceTagger(nn.Module):
         self,
         vocab_size: int,
         *,
-        rnn: type[nn.Module] | None = nn.LSTM,
+        rnn_cls: type[nn.Module] | None = nn.LSTM,
         embedding_dim: int = 64,
         hidden_size: int = 64,
         num_layers: int = 1,
@@ -164,10 +173,11 @@ class SequenceTagger(nn.Module):
             ("delay", delay, 0),
         ):
             check_int_at_least(name, value, least)
-        if rnn is not None:
-            check_layer_class(rnn, "torch.nn.LSTM 或 seqbook.nn.RNN；None 表示 MLP")
-        if bidirectional and rnn is None:
-            raise ValueError("MLP 没有方向：bidirectional=True 需要一个循环层（rnn=nn.LSTM 等）。")
+        check_dropout(dropout)
+        if rnn_cls is not None:
+            check_layer_class("rnn_cls", rnn_cls, "torch.nn.LSTM 或 seqbook.nn.RNN；None 表示 MLP")
+        if bidirectional and rnn_cls is None:
+            raise ValueError("MLP 没有方向：bidirectional=True 需要一个循环层（rnn_cls=nn.LSTM 等）。")
         if delay and bidirectional:
             raise ValueError(
                 f"双向模型在每一步已经看到整句，延迟输出没有意义：请把 delay={delay} 改成 0，或用单向模型。"
@@ -178,7 +188,7 @@ class SequenceTagger(nn.Module):
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         self.dropout = nn.Dropout(dropout)
         in_features = (2 * window + 1) * embedding_dim
-        if rnn is None:
+        if rnn_cls is None:
             layers = []
             for layer in range(num_layers):
                 layers += [
@@ -189,14 +199,9 @@ class SequenceTagger(nn.Module):
             out_features = hidden_size
         else:
             self.mlp = None
-            self.rnn = rnn(
-                in_features,
-                hidden_size,
-                num_layers=num_layers,
-                batch_first=True,
-                bidirectional=bidirectional,
-                dropout=dropout if num_layers > 1 else 0.0,
-                **(rnn_kwargs or {}),
+            self.rnn = recurrent_layer(
+                rnn_cls, in_features, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
+                dropout=dropout, **(rnn_kwargs or {}),
             )
             out_features = hidden_size * (2 if bidirectional else 1)
         self.output = nn.Linear(out_features, num_tags)
@@ -251,7 +256,6 @@ def tagging_loss(model: nn.Module, batch) -> tuple[Tensor, int]:
     return sequence_cross_entropy(model(ids, lengths), tags)
 
 
-@torch.no_grad()
 def predict_tags(
     model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256
 ) -> list[list[int]]:
@@ -261,21 +265,41 @@ def predict_tags(
     """
     if any(len(seq) == 0 for seq in sequences):
         raise ValueError("有一个序列为空，没有可以标注的字符；请先去掉空文本。")
-    was_training = model.training
-    model.eval()
     dev = next(model.parameters()).device
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
     result = [None] * len(sequences)
-    try:
+    with evaluating(model):
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             ids, lengths = collate([sequences[i] for i in chunk])
             best = model(ids.to(dev), lengths).argmax(dim=-1).cpu()
             for row, i in enumerate(chunk):
                 result[i] = best[row, : lengths[row]].tolist()
-    finally:
-        model.train(was_training)
     return result
+
+
+def train_tagger(
+    model: nn.Module,
+    windows: Sequence[tuple[Sequence[int], Sequence[int]]],
+    *,
+    epochs: int,
+    lr: float = 0.01,
+    batch_size: int = 128,
+    seed: int = 0,
+    metrics: Callable[[nn.Module], dict[str, float]] | None = None,
+    device=None,
+    progress: bool | None = False,
+) -> History:
+    """Train a tagger with Adam and ``seqbook.train.fit`` on (character ids, tag ids) pairs,
+    e.g. ``tagged_windows(...)``, in length-bucketed batches whose order ``seed`` fixes.
+
+    ``metrics(model)`` may record numbers after each epoch (e.g. the F1 on a dev set).
+    Returns the History.
+    """
+    check_positive("lr", lr)
+    loader = make_loader(windows, batch_size, bucket=True, seed=seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    return fit(model, loader, tagging_loss, optimizer, epochs, metrics=metrics, device=device, progress=progress)
 
 
 def segment(
@@ -306,8 +330,7 @@ def matched_hidden_size(
 ) -> int:
     """The hidden size h whose model ``build(h)`` has a parameter count ``count(model)``
     closest to ``target`` (the count must grow with h)."""
-    if target < 1:
-        raise ValueError(f"目标参数量应为正整数，实际为 {target!r}。")
+    check_positive_int("target", target, "target 是目标参数量。")
     low, high = 1, 2
     while count(build(high)) < target:
         low, high = high, high * 2

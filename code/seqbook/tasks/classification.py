@@ -1,6 +1,7 @@
-"""Sequence classification: labelled texts encoded for training, a recurrent classifier,
-length-bucketed batches, a training helper on top of ``seqbook.train.fit``, prediction,
-and a bag-of-words baseline (TF-IDF over character or word n-grams + logistic regression).
+"""The sentiment recipe of chapters 4-5: labelled texts encoded for training
+(``encode_splits``), a recurrent classifier, its loss, training on length-bucketed batches
+(``train_classifier``), prediction, and a bag-of-words baseline (TF-IDF over character or
+word n-grams + logistic regression).
 
 The classifier reads a padded batch of token ids with their lengths, packs it so that the
 recurrent layer never reads padding, and classifies the final hidden state of each
@@ -15,22 +16,27 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
-from torch.utils.data import DataLoader, Sampler
 
-from seqbook._checks import check_int_at_least, check_layer_class, check_positive_int
+from seqbook.checks import (
+    check_dropout,
+    check_int_at_least,
+    check_not_empty,
+    check_positive,
+    check_positive_int,
+)
 from seqbook.metrics import accuracy
-from seqbook.nn import final_state
-from seqbook.text import PAD_ID, Vocab, collate, ngrams
-from seqbook.train import History, fit, seed_offset
+from seqbook.nn import final_state, recurrent_layer
+from seqbook.text import PAD_ID, Vocab, make_loader, ngrams
+from seqbook.train import History, evaluating, fit
 
 
 class SequenceClassifier(nn.Module):
     """Embedding -> recurrent layer -> final state -> dropout -> linear, for whole sequences.
 
-    ``rnn`` is the class of the recurrent layer: ``torch.nn.LSTM``, ``GRU`` or ``RNN``, or
-    their from-scratch twins in ``seqbook.nn`` (same parameter names, so state_dicts are
+    ``rnn_cls`` is the class of the recurrent layer: ``torch.nn.LSTM``, ``GRU`` or ``RNN``,
+    or their from-scratch twins in ``seqbook.nn`` (same parameter names, so state_dicts are
     interchangeable); ``rnn_kwargs`` go to it (e.g. ``{"reset_after": False}``).
-    ``dropout`` is applied to the embeddings and to the final state.
+    ``dropout`` acts on the embeddings, between stacked layers and on the final state.
 
     ``forward(ids, lengths=None)``: ids (batch, time) LongTensor, padded with ``pad_id``;
     lengths (batch,) the real lengths (None: every sequence fills the whole width).
@@ -42,7 +48,7 @@ class SequenceClassifier(nn.Module):
         vocab_size: int,
         num_classes: int,
         *,
-        rnn: type[nn.Module] = nn.LSTM,
+        rnn_cls: type[nn.Module] = nn.LSTM,
         embedding_dim: int = 128,
         hidden_size: int = 64,
         num_layers: int = 1,
@@ -53,16 +59,13 @@ class SequenceClassifier(nn.Module):
     ):
         super().__init__()
         check_positive_int("vocab_size", vocab_size)
-        check_positive_int("num_classes", num_classes)
-        check_layer_class(rnn)
+        check_int_at_least("num_classes", num_classes, 2)
+        check_positive_int("embedding_dim", embedding_dim)
+        check_dropout(dropout)
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
-        self.rnn = rnn(
-            embedding_dim,
-            hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            bidirectional=bidirectional,
-            **(rnn_kwargs or {}),
+        self.rnn = recurrent_layer(
+            rnn_cls, embedding_dim, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
+            dropout=dropout, **(rnn_kwargs or {}),
         )
         self.num_directions = 2 if bidirectional else 1
         self.dropout = nn.Dropout(dropout)
@@ -93,77 +96,15 @@ def classification_loss(model: nn.Module, batch) -> Tensor:
     return F.cross_entropy(model(ids, lengths), labels)
 
 
-@torch.no_grad()
 def predict(model: nn.Module, loader: Iterable) -> tuple[Tensor, Tensor]:
     """Predicted classes and true labels of every batch (ids, lengths, labels), in loader order."""
-    was_training = model.training
-    model.eval()
     dev = next(model.parameters()).device
     preds, golds = [], []
-    try:
+    with evaluating(model):
         for ids, lengths, labels in loader:
             preds.append(model(ids.to(dev), lengths).argmax(dim=-1).cpu())
             golds.append(labels)
-    finally:
-        model.train(was_training)
     return torch.cat(preds), torch.cat(golds)
-
-
-class BucketBatchSampler(Sampler[list[int]]):
-    """Batches of indices whose sequences have similar lengths, in a random order.
-
-    Each epoch the indices are shuffled, cut into pools of ``batch_size * pool_batches``,
-    each pool is sorted by length and cut into batches, and the batches are shuffled. A
-    batch then pads (or, packed, loops over) little more than its own longest sequence.
-    The order is a function of ``seed`` (plus ``seed_offset()``) and the epoch number: reruns give the same batches.
-    """
-
-    def __init__(self, lengths: Sequence[int], batch_size: int, *, pool_batches: int = 50, seed: int = 0):
-        check_positive_int("batch_size", batch_size)
-        check_positive_int("pool_batches", pool_batches)
-        if len(lengths) == 0:
-            raise ValueError("lengths 为空：数据集里没有序列。")
-        self.lengths = torch.as_tensor(list(lengths))
-        self.batch_size = batch_size
-        self.pool_size = batch_size * pool_batches
-        self.seed = seed + seed_offset()
-        self.epoch = 0
-
-    def __iter__(self):
-        generator = torch.Generator().manual_seed(self.seed + self.epoch)
-        self.epoch += 1
-        order = torch.randperm(len(self.lengths), generator=generator)
-        batches = []
-        for pool in order.split(self.pool_size):
-            pool = pool[self.lengths[pool].argsort(stable=True)]
-            batches += [batch.tolist() for batch in pool.split(self.batch_size)]
-        for i in torch.randperm(len(batches), generator=generator).tolist():
-            yield batches[i]
-
-    def __len__(self) -> int:
-        full_pools, rest = divmod(len(self.lengths), self.pool_size)
-        return full_pools * (self.pool_size // self.batch_size) + -(-rest // self.batch_size)
-
-
-def make_loader(
-    examples: Sequence[tuple[Sequence[int], int]],
-    batch_size: int = 64,
-    *,
-    bucket: bool = False,
-    seed: int = 0,
-) -> DataLoader:
-    """A DataLoader of (ids, lengths, labels) batches over (token ids, label) pairs.
-
-    ``bucket=True`` (for training) groups sequences of similar length with
-    :class:`BucketBatchSampler`; ``bucket=False`` (for evaluation) keeps the given order.
-    """
-    empty = [i for i, (ids, _) in enumerate(examples) if len(ids) == 0]
-    if empty:
-        raise ValueError(f"第 {empty[0]} 个样本的词元序列为空（共 {len(empty)} 个）；请先去掉空文本。")
-    if bucket:
-        sampler = BucketBatchSampler([len(ids) for ids, _ in examples], batch_size, seed=seed)
-        return DataLoader(examples, batch_sampler=sampler, collate_fn=collate)
-    return DataLoader(examples, batch_size=batch_size, shuffle=False, collate_fn=collate)
 
 
 def head_and_tail(tokens: Sequence, max_len: int) -> list:
@@ -183,7 +124,7 @@ class EncodedSplits:
 
     ``texts[split]``: the raw texts; ``labels[split]``: a LongTensor of their labels;
     ``tokens[split]``: their token lists (not truncated); ``examples[split]``: (token ids,
-    label) pairs, truncated with :func:`head_and_tail`, ready for :func:`make_loader`.
+    label) pairs, truncated with :func:`head_and_tail`, ready for ``seqbook.text.make_loader``.
     """
 
     texts: dict[str, list[str]]
@@ -244,6 +185,7 @@ def train_classifier(
     ``dev`` is recorded as "dev_acc"; at the end the model keeps the weights of the epoch
     with the best dev accuracy (``history.best_epoch``).
     """
+    check_positive("lr", lr)
     train_loader = make_loader(train, batch_size, bucket=True, seed=seed)
     dev_loader = make_loader(dev, 256)
 
@@ -252,7 +194,7 @@ def train_classifier(
 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     return fit(model, train_loader, classification_loss, optimizer, epochs, metrics=dev_accuracy,
-               clip_grad_norm=clip_grad_norm, early_stop_patience=epochs, monitor="dev_acc",
+               clip_grad_norm=clip_grad_norm, monitor="dev_acc", mode="max", restore_best=True,
                device=device, progress=progress)
 
 
@@ -276,8 +218,7 @@ def tune_bag_of_words(
         from sklearn.pipeline import make_pipeline
     except ImportError:
         raise ImportError("词袋基线需要 scikit-learn：请先 pip install scikit-learn。") from None
-    if not Cs:
-        raise ValueError("Cs 为空：至少给出一个正则化强度，例如 Cs=(1, 10)。")
+    check_not_empty("Cs", Cs, "至少给出一个正则化强度，例如 Cs=(1, 10)。")
     lo, hi = ngram_range
     if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi):
         raise ValueError(f"ngram_range 应为 (最短, 最长) 两个正整数，例如 (1, 3)；实际为 {ngram_range!r}。")

@@ -1,56 +1,6 @@
-"""The gates of LSTM and GRU: named blocks of the stacked weights, the forget-gate bias,
-and diagrams of one cell drawn with matplotlib."""
+"""Diagrams of one LSTM cell and one GRU cell, drawn with matplotlib."""
 
-import torch
-from torch import Tensor, nn
-
-GATE_NAMES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
-
-
-def gate_blocks(tensor: Tensor, kind: str) -> dict[str, Tensor]:
-    """Split a stacked weight or bias into one block per gate, in PyTorch's order.
-
-    LSTM: ``weight_ih`` is [W_ii; W_if; W_ig; W_io] -> {"i": ..., "f": ..., "g": ..., "o": ...};
-    GRU: [W_ir; W_iz; W_in] -> {"r", "z", "n"}. The blocks are views: editing one edits
-    the parameter.
-    """
-    if kind not in GATE_NAMES:
-        raise ValueError(f"kind 只能是 'lstm' 或 'gru'，实际为 {kind!r}。")
-    names = GATE_NAMES[kind]
-    if tensor.size(0) % len(names):
-        raise ValueError(
-            f"{kind.upper()} 的权重按行堆叠了 {len(names)} 个门，行数应是 {len(names)} 的倍数；"
-            f"实际形状为 {tuple(tensor.shape)}。请传入 weight_ih、weight_hh、bias_ih 或 bias_hh。"
-        )
-    return dict(zip(names, tensor.chunk(len(names)), strict=True))
-
-
-@torch.no_grad()
-def set_gate_bias(layer: nn.Module, kind: str, gate: str, value: float) -> None:
-    """Start one gate of every layer and direction of ``layer`` at sigmoid(value).
-
-    ``layer`` is an LSTM or GRU layer or cell (torch.nn or seqbook.nn); ``gate`` one of
-    ``GATE_NAMES[kind]``. The gate's block of ``bias_ih`` is set to ``value`` and that of
-    ``bias_hh`` to 0, so that the gate is sigmoid(value + W x + U h) when training starts.
-    """
-    if kind not in GATE_NAMES:
-        raise ValueError(f"kind 只能是 'lstm' 或 'gru'，实际为 {kind!r}。")
-    if gate not in GATE_NAMES[kind]:
-        raise ValueError(f"{kind.upper()} 的门只有 {'、'.join(GATE_NAMES[kind])}，没有 {gate!r}。")
-    biases = [(n, p) for n, p in layer.named_parameters() if n.startswith("bias_")]
-    if not biases:
-        raise ValueError("没有找到偏置参数 bias_ih/bias_hh：请传入 bias=True 的循环层或单元。")
-    for name, bias in biases:
-        gate_blocks(bias, kind)[gate].fill_(value if name.startswith("bias_ih") else 0.0)
-
-
-def set_forget_bias(lstm: nn.Module, value: float) -> None:
-    """Start every forget gate of ``lstm`` (an LSTM layer or cell) at about sigmoid(value):
-    value=1 gives f ~ 0.73, value=5 gives f ~ 0.99 (the cell keeps almost everything)."""
-    set_gate_bias(lstm, "lstm", "f", value)
-
-
-# ----------------------------------------------------------------------------- diagrams
+import matplotlib.pyplot as plt
 
 _GATE_STYLE = {"boxstyle": "round,pad=0.35", "facecolor": "#fde9c9", "edgecolor": "#b5651d"}
 _OP_STYLE = {"boxstyle": "circle,pad=0.25", "facecolor": "#dbe9f6", "edgecolor": "#2b6ca3"}
@@ -82,7 +32,6 @@ def draw_lstm_cell(ax=None):
 
     Returns the matplotlib Axes.
     """
-    import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(8, 4.6))[1]
     c_color = "#c0392b"
@@ -126,7 +75,6 @@ def draw_lstm_cell(ax=None):
 def draw_gru_cell(reset_after: bool = True, ax=None):
     """Draw one GRU step; ``reset_after`` places the reset gate after W_hn (PyTorch) or
     before it, on h_{t-1} (Cho et al. 2014). Returns the matplotlib Axes."""
-    import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(8, 4.6))[1]
     h_color = "#c0392b"

@@ -1,5 +1,6 @@
-"""Character language models of chapter 3: five-character Tang poems as data, a recurrent
-language model, an add-k smoothed bigram baseline, and the constraint for acrostic poems."""
+"""The language-model recipe of chapter 3: five-character Tang poems as data, a recurrent
+character language model and its loss, an add-k smoothed bigram baseline, and the
+constraint for acrostic poems."""
 
 import math
 import re
@@ -11,11 +12,12 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from seqbook.checks import check_dropout, check_positive, check_positive_int
 from seqbook.data import load_tang_poems, split_dataset
 from seqbook.losses import sequence_cross_entropy
-from seqbook.text import IGNORE_INDEX, PAD_ID, UNK, Vocab, pad
+from seqbook.nn import recurrent_layer
+from seqbook.text import BOS, EOS, PAD_ID, UNK, Vocab, lm_collate
 
-BOS, EOS = "<bos>", "<eos>"
 PUNCTUATION = "，。？！；"
 LINE_LENGTH = 5  # characters per line of a five-character (五言) poem
 _LINE = re.compile(rf"([^{PUNCTUATION}]{{{LINE_LENGTH}}})([{PUNCTUATION}])")
@@ -76,19 +78,6 @@ def encode_poem(text: str, vocab: Vocab) -> list[int]:
     return [vocab[BOS], *vocab.encode(list(text)), vocab[EOS]]
 
 
-def lm_collate(sequences: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Inputs and targets for next-token prediction, both (batch, time).
-
-    inputs = sequence[:-1] padded with <pad>; targets = sequence[1:] padded with
-    IGNORE_INDEX, which the cross-entropy loss skips.
-    """
-    if any(len(s) < 2 for s in sequences):
-        raise ValueError("每个序列至少要有 2 个词元（例如 <bos> 和 <eos>），才能构成一个预测目标。")
-    inputs = pad([s[:-1] for s in sequences], pad_id=PAD_ID)
-    targets = pad([s[1:] for s in sequences], pad_id=IGNORE_INDEX)
-    return inputs, targets
-
-
 def poem_loader(texts: Sequence[str], vocab: Vocab, batch_size: int = 32, shuffle: bool = False) -> DataLoader:
     """A DataLoader of (inputs, targets) batches over the encoded poems."""
     encoded = [encode_poem(t, vocab) for t in texts]
@@ -99,9 +88,10 @@ class CharLM(nn.Module):
     """A recurrent language model: embedding -> recurrent layer -> linear layer to logits.
 
     ``rnn_cls`` is any class with torch's recurrent-layer signature, e.g. ``torch.nn.LSTM``,
-    ``torch.nn.GRU`` or ``seqbook.nn.RNN``. ``forward(ids, state)`` takes ids (batch, time)
-    and returns logits (batch, time, vocab_size) and the final state, which can be passed
-    back in to continue a sequence (as in generation).
+    ``torch.nn.GRU`` or ``seqbook.nn.RNN``. ``dropout`` acts on the embeddings, between
+    stacked layers and before the output layer. ``forward(ids, state)`` takes ids (batch,
+    time) and returns logits (batch, time, vocab_size) and the final state, which can be
+    passed back in to continue a sequence (as in generation).
     """
 
     def __init__(
@@ -114,13 +104,16 @@ class CharLM(nn.Module):
         dropout: float = 0.0,
     ):
         super().__init__()
+        check_positive_int("vocab_size", vocab_size, "词表至少要有一个词元。")
+        check_positive_int("embedding_dim", embedding_dim)
+        check_dropout(dropout)
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD_ID)
-        self.rnn = rnn_cls(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True)
+        self.rnn = recurrent_layer(rnn_cls, embedding_dim, hidden_size, num_layers=num_layers, dropout=dropout)
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, ids: torch.Tensor, state=None):
-        hidden, state = self.rnn(self.embedding(ids), state)
+        hidden, state = self.rnn(self.dropout(self.embedding(ids)), state)
         return self.output(self.dropout(hidden)), state
 
 
@@ -155,8 +148,7 @@ class AddKBigram:
             raise ValueError(f"id {bad} 超出了词表大小 vocab_size={self.vocab_size}；请用同一个词表编码。")
 
     def _check_k(self, k: float) -> None:
-        if not k > 0:
-            raise ValueError(f"k 应为正数，实际为 {k!r}；k=0 会让没见过的二元组概率为 0，困惑度变成无穷大。")
+        check_positive("k", k, "k=0 会让没见过的二元组概率为 0，困惑度变成无穷大。")
 
     def token_nlls(self, seq: Sequence[int], k: float) -> list[float]:
         """-log P(b | a) in nats for every consecutive pair (a, b) of ``seq``."""
