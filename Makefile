@@ -27,6 +27,7 @@ $(VENV)/.installed: requirements.txt code/pyproject.toml
 
 setup: $(VENV)/.installed
 	@sh tools/ensure-cjk-font.sh "$(BIN)/python"
+	@sh tools/ensure-node.sh
 
 # The reader's build executes nothing, so it needs neither root nor a Chinese font, and a
 # warning is reported without failing the build (`make test` treats warnings as errors).
