@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
+from book import needs
 
 from seqbook.data import (
     CORPORA,
@@ -267,13 +268,6 @@ def test_bad_split_name_lists_the_valid_ones():
 
 
 # ---- the real corpora: from SEQBOOK_DATA or the cache, never downloaded by the tests ----
-
-
-def needs(name: str):
-    return pytest.mark.skipif(
-        locate(name).where == "missing",
-        reason=f"语料 {name} 不在本机：设置 SEQBOOK_DATA=<数据文件夹> 后运行这些测试",
-    )
 
 
 @pytest.mark.skipif(not os.environ.get("SEQBOOK_DATA"), reason="SEQBOOK_DATA 未设置")

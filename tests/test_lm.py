@@ -4,11 +4,11 @@ import math
 
 import pytest
 import torch
+from book import needs
 from torch import nn
 
 import seqbook.nn
 from seqbook import set_seed
-from seqbook.data import locate
 from seqbook.decode import generate
 from seqbook.tasks.language_model import (
     AddKBigram,
@@ -141,7 +141,7 @@ def test_acrostic_constraint_forces_heads_line_form_and_end():
         acrostic_constraint("白黄欲龙", vocab)
 
 
-@pytest.mark.skipif(locate("chinese-poetry").where == "missing", reason="唐诗语料不在本机")
+@needs("chinese-poetry")
 def test_load_poems_splits_the_five_character_poems_by_poem():
     data = load_poems()
     assert (len(data.train), len(data.val), len(data.test)) == (3210, 401, 401)

@@ -2,14 +2,13 @@
 
 import pytest
 import torch
+from book import needs
 
 from seqbook.decode import translate
 from seqbook.losses import sequence_cross_entropy
 from seqbook.metrics import bleu_by_length, sacrebleu_13a
 from seqbook.nn import AttentionDecoder, Decoder, Encoder, Seq2Seq
 from seqbook.tasks.translation import (
-    BOS,
-    EOS,
     TranslationData,
     build_vocab,
     encode_pairs,
@@ -22,6 +21,8 @@ from seqbook.tasks.translation import (
     translation_model,
 )
 from seqbook.text import (
+    BOS,
+    EOS,
     IGNORE_INDEX,
     PAD_ID,
     BucketSampler,
@@ -58,6 +59,7 @@ def test_group_by_source_collects_translations_and_drops_exact_duplicates():
     assert group_by_source(pairs) == [("你好。", ["Hi.", "Hello."]), ("跑。", ["Run."])]
 
 
+@needs("tatoeba-cmn-eng")
 def test_load_translation_splits_by_source_sentence():
     data = load_translation(val_size=500, test_size=1000, seed=0)
     train_sources = {chinese for chinese, _ in data.train}
