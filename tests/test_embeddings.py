@@ -329,7 +329,7 @@ def test_type_agreement_on_hand_made_vectors():
     assert type_agreement(vectors, vocab, entities, k=1) == {"人名": 0.5, "州名": 0.0}
     # top-2: a1 -> a2, x; a2 -> a1, x; b1 -> x, p1; b2 -> p1, b1: 3 people out of 8
     assert type_agreement(vectors, vocab, entities, k=2, types=["人名"]) == {"人名": 3 / 8}
-    with pytest.raises(ValueError, match="未知的实体类型"):
+    with pytest.raises(ValueError, match="entity_type 只能是"):
         type_agreement(vectors, vocab, entities, types=["地名"])
 
 

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from seqbook.nn import GRUCell, LSTMCell, RNNCell, gru_cell, lstm_cell, rnn_cell
+from seqbook.nn.cells import input_projection
 
 INPUT, HIDDEN, BATCH = 3, 4, 3
 
@@ -194,3 +195,42 @@ def test_bad_hidden_state():
 def test_bad_arguments(cls, kwargs, error, match):
     with pytest.raises(error, match=match):
         cls(**(dict(input_size=INPUT, hidden_size=HIDDEN) | kwargs))
+
+
+@pytest.mark.parametrize("cls", [RNNCell, LSTMCell, GRUCell])
+def test_integer_ids_need_an_embedding_first(cls):
+    cell = cls(INPUT, HIDDEN)
+    for ids in (torch.tensor([1, 2, 3]), torch.randint(0, 10, (BATCH, INPUT))):
+        with pytest.raises(
+            TypeError, match=r"input 的数据类型是 torch.int64.*词元 id.*nn.Embedding"
+        ):
+            cell(ids)
+
+
+# ---- the input part of a step --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "nobias"])
+@pytest.mark.parametrize(
+    ("cls", "fn", "kwargs"),
+    [
+        (RNNCell, rnn_cell, {}),
+        (RNNCell, rnn_cell, {"nonlinearity": "relu"}),
+        (LSTMCell, lstm_cell, {}),
+        (GRUCell, gru_cell, {}),
+        (GRUCell, gru_cell, {"reset_after": False}),
+    ],
+    ids=["rnn_tanh", "rnn_relu", "lstm", "gru", "gru_cho"],
+)
+def test_step_functions_take_the_input_projection(cls, fn, kwargs, bias):
+    """With w_ih=None a step function reads x as W_ih x + b_ih, computed beforehand."""
+    cell = cls(INPUT, HIDDEN, bias=bias, **kwargs, dtype=torch.float64)
+    x, (h, c) = make_data("lstm", True, True, torch.float64)
+    state = (h, c) if cls is LSTMCell else h
+    projected = input_projection(x, cell.weight_ih, cell.bias_ih)
+    torch.testing.assert_close(projected, nn.functional.linear(x, cell.weight_ih, cell.bias_ih))
+    assert input_projection(projected, None, None) is projected
+    full = fn(x, state, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh, **kwargs)
+    split = fn(projected, state, None, cell.weight_hh, None, cell.bias_hh, **kwargs)
+    torch.testing.assert_close(split, full)
+    torch.testing.assert_close(full, cell(x, state))

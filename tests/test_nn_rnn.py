@@ -400,3 +400,104 @@ def test_wrong_hx_types():
         LSTM(INPUT, HIDDEN)(x, torch.zeros(1, 3, HIDDEN))
     with pytest.raises(TypeError, match="h_0 应为张量.*tuple"):
         GRU(INPUT, HIDDEN)(x, (torch.zeros(1, 3, HIDDEN),))
+
+
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+def test_integer_ids_need_an_embedding_first(cls):
+    ids = torch.randint(0, 10, (LENGTH, BATCH))  # (L, N) token ids, no features
+    layer = cls(INPUT, HIDDEN)
+    with pytest.raises(TypeError, match=r"input 的数据类型是 torch.int64.*词元 id.*nn.Embedding"):
+        layer(ids)
+    with pytest.raises(TypeError, match=r"input 的数据类型是 torch.int64.*nn.Embedding"):
+        layer(ids.unsqueeze(-1).expand(-1, -1, INPUT))  # even with the right shape
+    packed = pack_padded_sequence(ids, [5, 4, 2])
+    with pytest.raises(TypeError, match=r"input.data 的数据类型是 torch.int64.*nn.Embedding"):
+        layer(packed)
+
+
+# ---- drop-in completeness: proj_size, flatten_parameters, all_weights --------------------
+
+
+def test_proj_size_zero_is_accepted_like_torch():
+    for lstm in (
+        LSTM(INPUT, HIDDEN, proj_size=0),
+        LSTM(INPUT, HIDDEN, 1, True, False, 0.0, False, 0),
+    ):
+        assert lstm.proj_size == nn.LSTM(INPUT, HIDDEN).proj_size == 0
+        assert repr(lstm) == repr(nn.LSTM(INPUT, HIDDEN, proj_size=0))
+    assert RNN(INPUT, HIDDEN).proj_size == GRU(INPUT, HIDDEN).proj_size == 0
+
+
+@pytest.mark.parametrize("proj_size", [1, 2])
+def test_proj_size_is_not_supported(proj_size):
+    nn.LSTM(INPUT, HIDDEN, proj_size=proj_size)  # torch has it...
+    with pytest.raises(
+        ValueError, match=rf"不支持 proj_size.*proj_size={proj_size}.*proj_size=0.*torch\.nn\.LSTM"
+    ):
+        LSTM(INPUT, HIDDEN, proj_size=proj_size)  # ...ours says so and what to use instead
+
+
+@pytest.mark.parametrize(
+    ("proj_size", "error", "match"),
+    [
+        (-1, ValueError, "proj_size 应为不小于 0 的整数，实际为 -1"),
+        (1.5, TypeError, "proj_size 应为不小于 0 的整数.*float"),
+        (True, TypeError, "proj_size 应为不小于 0 的整数.*bool"),
+    ],
+)
+def test_bad_proj_size(proj_size, error, match):
+    with pytest.raises(error, match=match):
+        LSTM(INPUT, HIDDEN, proj_size=proj_size)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_flatten_parameters_is_a_no_op(mode):
+    ours, ref = make_pair(mode, num_layers=2, bidirectional=True)
+    x, _ = make_data(mode, "padded", 2, True, False, False, torch.float32)
+    before = [p.clone() for p in ours.parameters()]
+    params = list(ours.parameters())
+    ref.flatten_parameters()  # code written for torch calls it ...
+    assert ours.flatten_parameters() is None  # ... and it works on ours
+    assert list(ours.parameters()) == params  # the very same tensors, unchanged
+    for p, q in zip(ours.parameters(), before, strict=True):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
+    torch.testing.assert_close(ours(x)[0], ref(x)[0])
+
+
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "nobias"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("num_layers", [1, 2, 3])
+@pytest.mark.parametrize("mode", MODES)
+def test_all_weights_like_torch(mode, num_layers, bidirectional, bias):
+    ours, ref = make_pair(mode, num_layers=num_layers, bidirectional=bidirectional, bias=bias)
+    assert len(ours.all_weights) == len(ref.all_weights) == num_layers * (1 + bidirectional)
+    own = {id(p) for p in ours.parameters()}
+    for our_group, ref_group in zip(ours.all_weights, ref.all_weights, strict=True):
+        assert len(our_group) == len(ref_group) == (4 if bias else 2)
+        for p, q in zip(our_group, ref_group, strict=True):
+            assert isinstance(p, nn.Parameter) and id(p) in own  # ours, not copies
+            torch.testing.assert_close(p, q, rtol=0, atol=0)
+    # the same layout as torch: names in the same order
+    names = {id(p): name for name, p in ours.named_parameters()}
+    assert [[names[id(p)] for p in group] for group in ours.all_weights] == ref._all_weights
+
+
+# ---- the loop over time ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["padded", "packed_unsorted"])
+@pytest.mark.parametrize("mode", MODES)
+def test_input_part_is_one_product_per_layer_and_direction(mode, kind, monkeypatch):
+    """W_ih x_t + b_ih is computed for all steps at once, not once per step."""
+    calls = []
+
+    def counting(x, w_ih, b_ih=None):
+        calls.append(x.shape)
+        return snn.cells.input_projection(x, w_ih, b_ih)
+
+    monkeypatch.setattr(snn.rnn, "input_projection", counting)
+    ours, ref = make_pair(mode, num_layers=2, bidirectional=True)
+    x, states = make_data(mode, kind, 2, True, False, True, torch.float32)
+    assert_same(run(ours, x, states, kind), run(ref, x, states, kind))
+    assert len(calls) == 2 * 2  # num_layers * num_directions, whatever the length
+    assert all(shape[0] == LENGTH for shape in calls)  # every time step at once

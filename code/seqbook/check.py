@@ -10,6 +10,14 @@ from numbers import Real
 
 import torch
 
+from seqbook.checks import (
+    check_callable,
+    check_layer_class,
+    check_not_empty,
+    check_number,
+    check_string,
+)
+
 RECORD_ENV = "SEQBOOK_RECORD"
 
 
@@ -60,12 +68,14 @@ def expect(name: str, value, low: float | None = None, high: float | None = None
     not raise, so that one run measures every quantity of the notebook; the harness then
     fails for each value that left its range.
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"expect 的第一个参数应是非空的名字（字符串），实际为 {name!r}。")
+    check_string("name", name, hint="expect 的第一个参数是这个量的名字，例如 expect('准确率', acc, low=0.8)。")
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise TypeError(f"expect({name!r}, ...) 的值应为有限的实数，实际为 {value!r}。")
+        raise TypeError(f"expect({name!r}, ...) 的值 value 应为有限的实数，实际为 {value!r}。")
+    for bound, given in (("low", low), ("high", high)):
+        if given is not None:
+            check_number(bound, given, hint=f"expect({name!r}, ...) 的范围端点是数，单侧的论断用 None。")
     if low is None and high is None:
         raise ValueError(f"expect({name!r}, ...) 至少要给出 low 或 high 中的一个。")
     if low is not None and high is not None and low > high:
@@ -89,10 +99,14 @@ def check(candidate, reference, cases, *, name=None, rtol=1e-5, atol=1e-6) -> in
     ``cases`` is a list of argument tuples (a single argument may be given bare).
     Raises :class:`CheckFailed` at the first difference; returns the number of cases passed.
     """
-    name = name or getattr(candidate, "__name__", "你的函数")
+    check_callable("candidate", candidate, "传入你写的函数本身，不要调用它：check(my_fn, ...)。")
+    check_callable("reference", reference)
+    if name is not None:
+        check_string("name", name)
+    _check_tolerances(rtol, atol)
     cases = list(cases)
-    if not cases:
-        raise ValueError("cases 为空：至少给出一组测试输入。")
+    check_not_empty("cases", cases, "至少给出一组测试输入。")
+    name = name or getattr(candidate, "__name__", "你的函数")
     for number, args in enumerate(cases, start=1):
         args = args if isinstance(args, tuple) else (args,)
         shown = ", ".join(_short(a) for a in args)
@@ -117,6 +131,12 @@ def check_layer(candidate_cls, reference_cls, init_kwargs, inputs, *, rtol=1e-5,
     loaded into the candidate (so parameter names and shapes must match), and outputs and
     gradients are compared on ``inputs(kwargs)``, a function returning the argument tuple.
     """
+    for name, cls in (("candidate_cls", candidate_cls), ("reference_cls", reference_cls)):
+        check_layer_class(name, cls, "torch.nn.RNNCell 或你写的 MyRNNCell")
+    check_callable("inputs", inputs, "inputs(kwargs) 返回该配置的输入张量组成的元组。")
+    _check_tolerances(rtol, atol)
+    init_kwargs = list(init_kwargs)
+    check_not_empty("init_kwargs", init_kwargs, "至少给出一组构造参数，例如 [{'input_size': 3, 'hidden_size': 4}]。")
     passed = 0
     for kwargs in init_kwargs:
         reference = reference_cls(**kwargs)
@@ -142,6 +162,11 @@ def check_layer(candidate_cls, reference_cls, init_kwargs, inputs, *, rtol=1e-5,
         passed += 1
     print(f"✓ {candidate_cls.__name__}：{passed} 种配置的输出和梯度都与 {reference_cls.__name__} 一致")
     return passed
+
+
+def _check_tolerances(rtol, atol) -> None:
+    check_number("rtol", rtol, low=0, hint="它是允许的相对误差，例如 1e-5。")
+    check_number("atol", atol, low=0, hint="它是允许的绝对误差，例如 1e-6。")
 
 
 def _flat(value):

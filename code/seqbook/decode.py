@@ -14,7 +14,18 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from seqbook.checks import check_bool, check_int_at_least, check_number, check_positive_int
+from seqbook.checks import (
+    check_bool,
+    check_callable,
+    check_ids,
+    check_instance,
+    check_int_at_least,
+    check_module,
+    check_number,
+    check_positive_int,
+    check_tensor,
+    check_token_lists,
+)
 from seqbook.text import BOS, EOS, Vocab, pad
 from seqbook.train import evaluating
 
@@ -34,9 +45,8 @@ def sample(
     (the argmax). ``top_k`` keeps only the k highest-scoring tokens before sampling.
     Tokens whose logit is -inf are never drawn. Returns ids of shape ``logits.shape[:-1]``.
     """
-    check_number("temperature", temperature, low=0, hint="0 表示贪心地取最大值。")
-    if top_k is not None:
-        check_positive_int("top_k", top_k, "不限制请用 None。")
+    check_tensor("logits", logits, hint="它是模型对下一个词元的打分，形状 (..., 词表大小)。")
+    _check_sampling(temperature, top_k, generator)
     if torch.isneginf(logits).all(dim=-1).any():
         raise ValueError("某一行的 logits 全是 -inf：没有任何可选的词元，请检查约束（允许的词元集合为空）。")
     if temperature == 0:
@@ -49,6 +59,14 @@ def sample(
     flat = probs.reshape(-1, probs.size(-1))
     ids = torch.multinomial(flat, 1, generator=generator)
     return ids.reshape(probs.shape[:-1])
+
+
+def _check_sampling(temperature, top_k, generator) -> None:
+    check_number("temperature", temperature, low=0, hint="0 表示贪心地取最大值。")
+    if top_k is not None:
+        check_positive_int("top_k", top_k, "不限制请用 None。")
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator, "例如 torch.Generator().manual_seed(0)；不传则用全局随机数。")
 
 
 def generate(
@@ -70,9 +88,15 @@ def generate(
     permitted next, or None for no constraint (e.g. the line form of an acrostic poem).
     A module ``step`` runs in evaluation mode on its own device.
     """
+    check_callable("step", step, "step(ids, state) 返回 (logits, 新状态)，例如一个 CharLM 模型。")
+    check_ids("prefix", prefix, "例如 [vocab['<bos>']]。")
     if len(prefix) == 0:
         raise ValueError("prefix 为空：至少给出一个起始词元，例如 [vocab['<bos>']]。")
     check_int_at_least("max_new_tokens", max_new_tokens, 0)
+    _check_sampling(temperature, top_k, generator)
+    check_ids("stop_ids", stop_ids, "例如 [vocab['<eos>']]；不需要时用 ()。")
+    if allowed is not None:
+        check_callable("allowed", allowed, "allowed(已生成的 id) 返回允许的词元的布尔掩码，或 None。")
     module = step if isinstance(step, nn.Module) else None
     dev = next(module.parameters()).device if module is not None else torch.device("cpu")
     with evaluating(module) if module is not None else contextlib.nullcontext():
@@ -117,13 +141,11 @@ def _check_search(model, src, src_lengths, bos_id, eos_id, max_len) -> None:
             raise TypeError(
                 f"模型缺少方法 {name}：搜索需要 encode、initial_state 和 step 三个方法（见 seqbook.nn.Seq2Seq）。"
             )
-    if not isinstance(src, torch.Tensor) or src.dim() != 2:
-        raise ValueError("src 应为二维张量 (batch, 源长度)；单个句子请写成 src.unsqueeze(0)。")
+    check_tensor("src", src, dim=2, hint="src 的形状是 (batch, 源长度)；单个句子请写成 src.unsqueeze(0)。")
     if torch.as_tensor(src_lengths).shape != src.shape[:1]:
         raise ValueError(f"src_lengths 应有 {src.size(0)} 个元素（每个源序列一个长度）。")
     for name, value in (("bos_id", bos_id), ("eos_id", eos_id)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"{name} 应为词表中的一个 id（非负整数），实际为 {value!r}。")
+        check_int_at_least(name, value, 0, "它是词表中的一个 id，例如 tgt_vocab['<eos>']。")
     check_positive_int("max_len", max_len, "max_len 是最多生成的词元数，含 <eos>。")
 
 
@@ -209,6 +231,7 @@ def beam_search(
     _check_search(model, src, src_lengths, bos_id, eos_id, max_len)
     check_positive_int("beam_size", beam_size, "beam_size=1 即贪心搜索。")
     check_number("length_penalty", length_penalty, low=0, hint="0 表示不做长度归一化。")
+    check_bool("return_scores", return_scores)
     with evaluating(model):
         best = _beam_search(model, src, src_lengths, bos_id, eos_id, beam_size, max_len, length_penalty)
     sequences = [ids for _, ids in best]
@@ -285,6 +308,21 @@ def translate(
     """
     if isinstance(sources, str) or (len(sources) and isinstance(sources[0], str)):
         raise TypeError("sources 应是词元列表的列表，例如 [['我', '爱', '你']]；单个句子也要放进列表。")
+    check_module("model", model)
+    check_token_lists("sources", sources)
+    check_instance("src_vocab", src_vocab, Vocab)
+    check_instance("tgt_vocab", tgt_vocab, Vocab)
+    if BOS not in tgt_vocab or EOS not in tgt_vocab:
+        raise ValueError(
+            f"tgt_vocab 缺少 {BOS} 或 {EOS}，解码不知道从哪里开始、在哪里停；"
+            "请用 seqbook.tasks.translation.build_vocab 建立目标词表。"
+        )
+    check_positive_int("beam_size", beam_size, "beam_size=1 即贪心搜索。")
+    check_number("length_penalty", length_penalty, low=0, hint="0 表示不做长度归一化。")
+    if max_len is not None:
+        check_positive_int("max_len", max_len, "不传则用最长源序列的两倍加 10。")
+    check_positive_int("batch_size", batch_size)
+    check_bool("return_attention", return_attention)
     if return_attention and beam_size != 1:
         raise ValueError("只有贪心搜索（beam_size=1）返回注意力权重。")
     dev = next(model.parameters()).device

@@ -1,8 +1,10 @@
 """Losses over padded sequences: every real token counts once, padding never counts."""
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from seqbook.checks import check_int, check_probability, check_tensor
 from seqbook.text import IGNORE_INDEX
 
 
@@ -17,6 +19,7 @@ def sequence_cross_entropy(
     (The mean of per-sentence means would weigh a short sentence's tokens more.) Returning
     the count lets ``seqbook.train.fit`` average exactly over batches of different sizes.
     """
+    _check_arguments(logits, targets, ignore_index, label_smoothing)
     if logits.dim() != 3 or targets.shape != logits.shape[:2]:
         raise ValueError(
             f"logits 应为 (batch, T, 词表大小)，targets 应为 (batch, T)；实际为 {tuple(logits.shape)} 和 "
@@ -33,3 +36,15 @@ def sequence_cross_entropy(
         label_smoothing=label_smoothing,
     )
     return total / count, count
+
+
+def _check_arguments(logits, targets, ignore_index, label_smoothing) -> None:
+    check_tensor("logits", logits)
+    check_tensor("targets", targets)
+    check_int("ignore_index", ignore_index, "默认的 -100 表示填充位置。")
+    check_probability("label_smoothing", label_smoothing, "常用 0.1；不平滑用 0。")
+    if targets.is_floating_point() or targets.dtype == torch.bool:
+        raise TypeError(
+            f"targets 应为词元 id 的整数张量（torch.long），实际的数据类型是 {targets.dtype}；"
+            "请用 targets.long()，或检查是否把 logits 和 targets 传反了。"
+        )

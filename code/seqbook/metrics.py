@@ -8,7 +8,15 @@ from itertools import pairwise
 
 import torch
 
-from seqbook.checks import check_positive_int
+from seqbook.checks import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_positive_int,
+    check_strings,
+    check_token_lists,
+)
 
 
 def accuracy(pred, target, ignore_index: int | None = None) -> float:
@@ -18,6 +26,8 @@ def accuracy(pred, target, ignore_index: int | None = None) -> float:
     (batch, classes)); their argmax over the last dimension is the prediction. Positions
     whose target is ``ignore_index`` (e.g. padding labelled -100) don't count.
     """
+    if ignore_index is not None:
+        check_int("ignore_index", ignore_index, "例如 ignore_index=-100 跳过填充位置；不跳过请用 None。")
     pred = torch.as_tensor(pred)
     target = torch.as_tensor(target, device=pred.device)
     if pred.dim() == target.dim() + 1:
@@ -46,6 +56,7 @@ def word_spans(words: Sequence[str]) -> list[tuple[int, int]]:
         raise TypeError(
             f"word_spans 需要词的列表，收到的是字符串 {words!r:.30}；例如 ['中国', '人']。"
         )
+    check_strings("words", words, "例如 ['中国', '人']。")
     spans, start = [], 0
     for word in words:
         spans.append((start, start + len(word)))
@@ -61,6 +72,8 @@ def segmentation_prf(
     A predicted word is correct when its character span is a gold word's span. The two
     segmentations of each sentence must have the same characters.
     """
+    check_token_lists("gold_sentences", gold_sentences)
+    check_token_lists("predicted_sentences", predicted_sentences)
     if len(gold_sentences) != len(predicted_sentences):
         raise ValueError(
             f"金标准有 {len(gold_sentences)} 句，预测有 {len(predicted_sentences)} 句；两边的句数必须相同。"
@@ -86,11 +99,13 @@ def segmentation_prf(
 
 def perplexity(mean_nll: float) -> float:
     """exp of the mean negative log-likelihood per token, in nats (a float or a 0-d tensor)."""
+    if isinstance(mean_nll, torch.Tensor) and mean_nll.numel() == 1:
+        mean_nll = mean_nll.item()
+    check_number(
+        "mean_nll", mean_nll, low=0,
+        hint="它是平均负对数似然，不能为负；请传入交叉熵损失的平均值（以 e 为底）。",
+    )
     mean_nll = float(mean_nll)
-    if math.isnan(mean_nll) or mean_nll < 0:
-        raise ValueError(
-            f"平均负对数似然应是非负数，收到的是 {mean_nll!r}；请传入交叉熵损失的平均值（以 e 为底）。"
-        )
     try:
         return math.exp(mean_nll)
     except OverflowError:
@@ -181,8 +196,10 @@ def corpus_bleu(
     ``effective_order`` averages only the orders whose total is not 0 (for single sentences).
     """
     check_positive_int("max_order", max_order, "BLEU 通常用 4。")
-    if smooth not in BLEU_SMOOTHING:
-        raise ValueError(f"未知的平滑方法 smooth={smooth!r}；可选：{'、'.join(BLEU_SMOOTHING)}。")
+    check_choice("smooth", smooth, tuple(BLEU_SMOOTHING), "它是平滑方法；sacreBLEU 默认用 'exp'。")
+    if smooth_value is not None:
+        check_number("smooth_value", smooth_value, low=0, hint="不传则用该平滑方法的默认值。")
+    check_bool("effective_order", effective_order)
     if len(hypotheses) != len(references):
         raise ValueError(
             f"译文有 {len(hypotheses)} 句，参考译文有 {len(references)} 组；每句译文都要有对应的参考译文。"
@@ -261,12 +278,20 @@ def sacrebleu_13a(hypotheses: Sequence[str], references: Sequence[Sequence[str]]
     from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 
     tokenize = Tokenizer13a()
-    if isinstance(hypotheses, str) or any(isinstance(refs, str) for refs in references):
-        raise TypeError("hypotheses 应是字符串的列表；references[i] 应是第 i 句的参考译文列表（字符串的列表）。")
+    _check_texts(hypotheses, references)
     return corpus_bleu(
         [tokenize(h.rstrip()).split() for h in hypotheses],
         [[tokenize(r.rstrip()).split() for r in refs] for refs in references],
     )
+
+
+def _check_texts(hypotheses, references) -> None:
+    """Detokenized hypotheses (strings) and, for each, a list of reference strings."""
+    check_strings("hypotheses", hypotheses, "每句译文是一个未分词的字符串。")
+    if isinstance(references, str) or any(isinstance(refs, str) for refs in references):
+        raise TypeError("references[i] 应是第 i 句的参考译文列表（字符串的列表），单个参考译文也要放进列表。")
+    for index, refs in enumerate(references):
+        check_strings(f"references[{index}]", refs, "它列出第 i 句的参考译文（字符串）。")
 
 
 def bleu_by_length(
@@ -281,6 +306,8 @@ def bleu_by_length(
         raise ValueError(
             f"hypotheses、references 和 lengths 应一样长（每句一个），实际为 {len(hypotheses)}、{len(references)} 和 {len(lengths)}。"
         )
+    for bound in bounds:
+        check_positive_int("bounds 的元素", bound, "bounds 应为递增的正整数，例如 (6, 9, 12)。")
     if not bounds or any(b <= a for a, b in pairwise([0, *bounds])):
         raise ValueError(f"bounds 应为递增的正整数，例如 (6, 9, 12)，实际为 {tuple(bounds)}。")
     groups = []

@@ -7,6 +7,14 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from seqbook.checks import (
+    check_choice,
+    check_instance,
+    check_not_empty,
+    check_number,
+    check_positive_int,
+    check_token_lists,
+)
 from seqbook.metrics import word_spans
 
 
@@ -21,6 +29,9 @@ def zipf_slope(counts: Mapping[str, int], min_rank: int = 1, max_rank: int | Non
     """The least-squares slope of log(frequency) against log(rank) for ranks
     ``min_rank`` to ``max_rank`` (inclusive; ``None``: the last rank). Zipf's law predicts
     about -1. A rough descriptive fit, not a maximum-likelihood estimate."""
+    check_positive_int("min_rank", min_rank)
+    if max_rank is not None:
+        check_positive_int("max_rank", max_rank, "None 表示到最后一个秩。")
     ranks, frequencies = rank_frequency(counts)
     max_rank = len(ranks) if max_rank is None else max_rank
     if not 1 <= min_rank < max_rank <= len(ranks):
@@ -42,8 +53,7 @@ def coverage_curve(counts: Mapping[str, int]) -> np.ndarray:
 
 def types_for_coverage(counts: Mapping[str, int], share: float) -> int:
     """The fewest most-frequent types that together cover at least ``share`` of the tokens."""
-    if not 0 < share <= 1:
-        raise ValueError(f"share 应在 (0, 1] 之间，收到的是 {share!r}；例如 0.9 表示覆盖 90% 的文本。")
+    check_number("share", share, low=0, low_open=True, high=1, hint="例如 0.9 表示覆盖 90% 的文本。")
     curve = coverage_curve(counts)
     # tolerate the rounding of the cumulative sum at share == 1
     return int(np.searchsorted(curve, share - 1e-12) + 1)
@@ -53,8 +63,7 @@ def oov_rate(known: Container[str], tokens: Iterable[str], unit: str = "token") 
     """The share of ``tokens`` (running text, e.g. a test split) missing from ``known``
     (a ``Vocab`` or a set of types). ``unit="token"`` counts every occurrence;
     ``unit="type"`` counts each distinct token once."""
-    if unit not in ("token", "type"):
-        raise ValueError(f"unit 只能是 'token'（按出现次数）或 'type'（按不同的词），收到的是 {unit!r}。")
+    check_choice("unit", unit, ("token", "type"), "'token' 按出现次数计，'type' 按不同的词计。")
     if isinstance(tokens, str):
         raise TypeError(
             f"tokens 应是词元的列表，收到的是字符串 {tokens!r:.30}；请先分词，例如 char_tokenize(text)。"
@@ -110,6 +119,8 @@ def iv_oov_recall(
 
 def _sentence_pairs(gold_sentences, predicted_sentences):
     """Zip two segmentations of the same sentences, checking that they fit together."""
+    check_token_lists("gold_sentences", gold_sentences)
+    check_token_lists("predicted_sentences", predicted_sentences)
     if len(gold_sentences) != len(predicted_sentences):
         raise ValueError(
             f"金标准有 {len(gold_sentences)} 句，预测有 {len(predicted_sentences)} 句；两边的句数必须相同。"
@@ -142,10 +153,6 @@ def _disagreements(gold: Sequence[str], predicted: Sequence[str]):
 
 
 def _check_counts(counts: Mapping[str, int]) -> Mapping[str, int]:
-    if not isinstance(counts, Mapping):
-        raise TypeError(
-            f"需要 {{词元: 次数}} 的映射，例如 collections.Counter(tokens)，收到的是 {type(counts).__name__}。"
-        )
-    if not counts:
-        raise ValueError("没有任何词元：计数为空，请检查读入的数据。")
+    check_instance("counts", counts, Mapping, "counts 是 {词元: 次数} 的映射，例如 collections.Counter(tokens)。")
+    check_not_empty("counts", counts, "没有任何词元：计数为空，请检查读入的数据。")
     return counts

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from seqbook.checks import check_choice, check_positive, check_positive_int
+from seqbook.checks import (
+    check_bool,
+    check_callable,
+    check_choice,
+    check_module,
+    check_positive,
+    check_positive_int,
+    check_string,
+)
 from seqbook.runtime import device as best_device
 
 # A loss function gets the model and one batch (already on the device) and returns the mean
@@ -68,6 +76,7 @@ def evaluating(model: nn.Module) -> Iterator[nn.Module]:
     ``with evaluating(model): predictions = model(x)`` turns dropout off without leaving
     the model in evaluation mode for the training that may follow.
     """
+    check_module("model", model)
     was_training = model.training
     model.eval()
     try:
@@ -99,6 +108,8 @@ def evaluate(model: nn.Module, loader: Iterable, loss_fn: LossFn, *, device=None
     Each batch is weighted by its count (see ``fit``), so with a count of target tokens the
     result is the exact mean loss per token, whatever the batch sizes.
     """
+    check_module("model", model)
+    check_callable("loss_fn", loss_fn, "loss_fn(model, batch) 返回批次的平均损失。")
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     mean = _Mean()
     with evaluating(model):
@@ -205,15 +216,26 @@ def fit(
       Jupyter or a terminal and never when the environment variable CI is set.
     - ``device``: default ``seqbook.device()``; the model is moved there.
     """
+    check_module("model", model)
+    check_callable("loss_fn", loss_fn, "loss_fn(model, batch) 返回批次的平均损失。")
+    if not callable(getattr(optimizer, "step", None)) or not callable(getattr(optimizer, "zero_grad", None)):
+        raise TypeError(
+            f"optimizer 应为优化器，例如 torch.optim.Adam(model.parameters())，实际为 {type(optimizer).__name__}。"
+        )
     check_positive_int("epochs", epochs, "例如 epochs=10。")
     check_positive_int("print_every", print_every)
+    if metrics is not None:
+        check_callable("metrics", metrics, "metrics(model) 返回一个字典，例如 {'val_acc': 0.9}。")
+    if monitor is not None:
+        check_string("monitor", monitor, hint="例如 monitor='val_loss'。")
+    if progress is not None:
+        check_bool("progress", progress)
     if clip_grad_norm is not None:
         check_positive("clip_grad_norm", clip_grad_norm, "它是梯度范数的上限；不裁剪请用 None。")
     if early_stop_patience is not None:
         check_positive_int("early_stop_patience", early_stop_patience, "不提前停止请用 None。")
     check_choice("mode", mode, ("min", "max"))
-    if not isinstance(restore_best, bool):
-        raise TypeError(f"restore_best 应为 True 或 False，实际为 {restore_best!r}。")
+    check_bool("restore_best", restore_best)
     tracking = restore_best or early_stop_patience is not None or monitor is not None
     monitor = monitor or "val_loss"
     if tracking and monitor == "val_loss" and val_loader is None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from opencc import OpenCC
 
+from seqbook.checks import check_bool, check_fractions, check_int_at_least
 from seqbook.data.download import fetch
 from seqbook.data.errors import DataError
 from seqbook.data.registry import get_corpus
@@ -28,11 +29,10 @@ def split_dataset(
     (text the model has not seen, not just sentences it has not seen). An integer seed
     shuffles first, identically on every machine.
     """
+    check_fractions(fractions)
+    if seed is not None:
+        check_int_at_least("seed", seed, 0, "随机种子是非负整数；seed=None 表示保持原来的顺序。")
     items = list(items)
-    if not fractions or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-9:
-        raise ValueError(
-            f"fractions={tuple(fractions)!r} 不合法：应是非负数，且和为 1，例如 (0.8, 0.1, 0.1)。"
-        )
     if seed is not None:
         random.Random(seed).shuffle(items)
     ends = [round(total * len(items)) for total in accumulate(fractions)]
@@ -101,6 +101,7 @@ def load_tang_poems(simplified: bool = True) -> list[dict]:
     The source is in Traditional script; ``simplified=True`` converts every string with
     OpenCC (t2s), which takes about 2 s.
     """
+    check_bool("simplified", simplified)
     convert = OpenCC("t2s").convert if simplified else (lambda text: text)
     folder = fetch("chinese-poetry")
     poems = []

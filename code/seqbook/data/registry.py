@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import quote
 
+from seqbook.checks import check_string
 from seqbook.data.errors import DataError
 
 
@@ -168,6 +169,7 @@ PACKAGED_CORPORA: tuple[CorpusRow, ...] = (
 
 def get_corpus(name: str) -> Corpus:
     """The registered downloadable corpus called ``name``."""
+    check_string("name", name, hint=f"它是语料名，例如 {next(iter(CORPORA))!r}。")
     if name in CORPORA:
         return CORPORA[name]
     for row in PACKAGED_CORPORA:

@@ -19,7 +19,15 @@ import cn2an
 import torch
 from torch import Tensor
 
-from seqbook.checks import check_int_at_least
+from seqbook.checks import (
+    check_choice,
+    check_instance,
+    check_int_at_least,
+    check_int_between,
+    check_number,
+    check_positive_int,
+    check_strings,
+)
 
 STYLES = {"low": "小写", "up": "大写", "direct": "逐位读"}
 DIRECTIONS = ("to_arabic", "to_chinese")
@@ -29,10 +37,8 @@ Pair = tuple[list[str], list[str]]  # (source tokens, target tokens): one token 
 
 def to_chinese(number: int, style: str = "low") -> str:
     """``number`` in Chinese: to_chinese(1024) -> "一千零二十四"; see STYLES for the styles."""
-    if style not in STYLES:
-        raise ValueError(f"未知的写法 style={style!r}；可选：{', '.join(STYLES)}（{'、'.join(STYLES.values())}）。")
-    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-        raise ValueError(f"number 应为非负整数，实际为 {number!r}。")
+    _check_style("style", style)
+    check_int_at_least("number", number, 0, "number 是要写成中文的非负整数，例如 1024。")
     return cn2an.an2cn(number, style)
 
 
@@ -40,6 +46,12 @@ def random_number(rng: random.Random, max_digits: int = 8, zero_prob: float = 0.
     """A number of 1 to ``max_digits`` digits (each length equally likely); after the first
     digit, each digit is 0 with probability ``zero_prob``, else 1-9, so that the rules for
     零 are frequent enough to learn."""
+    check_instance("rng", rng, random.Random, "例如 random.Random(0)。")
+    _check_digits(max_digits, zero_prob)
+    return _random_number(rng, max_digits, zero_prob)
+
+
+def _random_number(rng: random.Random, max_digits: int, zero_prob: float) -> int:
     num_digits = rng.randint(1, max_digits)
     if num_digits == 1:
         return rng.randint(0, 9)
@@ -51,12 +63,11 @@ def random_number(rng: random.Random, max_digits: int = 8, zero_prob: float = 0.
 
 def random_numbers(count: int, *, max_digits: int = 8, zero_prob: float = 0.3, seed: int = 0) -> list[int]:
     """``count`` distinct numbers from ``random_number``, in the order drawn (same on every machine)."""
-    if isinstance(max_digits, bool) or not isinstance(max_digits, int) or not 1 <= max_digits <= 16:
-        raise ValueError(f"max_digits 应为 1 到 16 的整数，实际为 {max_digits!r}。")
-    if not 0 <= zero_prob < 1:
-        raise ValueError(f"zero_prob 是数字为 0 的概率，应在 [0, 1) 内，实际为 {zero_prob!r}。")
+    _check_digits(max_digits, zero_prob)
+    check_int_at_least("count", count, 0)
+    check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
     possible = 10 ** max_digits
-    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= possible // 4:
+    if count > possible // 4:
         raise ValueError(
             f"count={count!r} 不合适：应为非负整数，且不超过 {max_digits} 位数总数的四分之一（{possible // 4}），"
             "否则很难抽到足够多互不相同的数。请减少 count 或增大 max_digits。"
@@ -64,8 +75,24 @@ def random_numbers(count: int, *, max_digits: int = 8, zero_prob: float = 0.3, s
     rng = random.Random(seed)
     numbers: dict[int, None] = {}
     while len(numbers) < count:
-        numbers.setdefault(random_number(rng, max_digits, zero_prob))
+        numbers.setdefault(_random_number(rng, max_digits, zero_prob))
     return list(numbers)
+
+
+def _check_digits(max_digits, zero_prob) -> None:
+    check_int_between("max_digits", max_digits, 1, 16)
+    check_number("zero_prob", zero_prob, low=0, high=1, high_open=True, hint="zero_prob 是数字为 0 的概率。")
+
+
+def _check_style(name: str, style) -> None:
+    check_choice(name, style, tuple(STYLES), f"即 {'、'.join(STYLES.values())} 三种写法。")
+
+
+def _check_styles(styles, direction) -> None:
+    check_choice("direction", direction, DIRECTIONS)
+    check_strings("styles", styles, "例如 styles=['low', 'up']。")
+    for style in styles:
+        _check_style("styles 的元素", style)
 
 
 def numeral_pairs(
@@ -76,10 +103,7 @@ def numeral_pairs(
     "to_arabic": 一千零二十四 -> 1 0 2 4, in every style of ``styles``;
     "to_chinese": 1 0 2 4 -> 一千零二十四, one pair per style (the target in that style).
     """
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction 只能是 {' 或 '.join(DIRECTIONS)}，实际为 {direction!r}。")
-    if isinstance(styles, str):
-        raise TypeError(f"styles 应是写法的列表，例如 ['low', 'up']，收到的是字符串 {styles!r}。")
+    _check_styles(styles, direction)
     pairs = []
     for number in numbers:
         for style in styles:
@@ -114,8 +138,11 @@ def load_numerals(
     The numbers are split before any of them is written out, so a test number never occurs
     in the training pairs, in any style.
     """
-    if len(sizes) != 3 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
+    if len(sizes) != 3:
         raise ValueError(f"sizes 应为三个正整数 (训练, 验证, 测试)，实际为 {tuple(sizes)!r}。")
+    for index, size in enumerate(sizes):
+        check_positive_int(f"sizes[{index}]", size, "sizes 是 (训练, 验证, 测试) 的数的个数。")
+    _check_styles(styles, direction)
     numbers = random_numbers(sum(sizes), max_digits=max_digits, zero_prob=zero_prob, seed=seed)
     random.Random(seed).shuffle(numbers)  # short numbers are drawn early: mix them into every part
     a, b = sizes[0], sizes[0] + sizes[1]
@@ -149,6 +176,7 @@ def memory_task(
         ("num_distractors", num_distractors, 1),
     ):
         check_int_at_least(name, value, least)
+    check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
     generator = torch.Generator().manual_seed(seed)
     y = torch.randint(num_symbols, (num_sequences,), generator=generator)
     noise = torch.randint(num_distractors, (num_sequences, lag), generator=generator)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
+from seqbook.checks import check_positive_int, check_token_lists
 from seqbook.text import Vocab, names_tokenizer
 
 
@@ -28,6 +29,8 @@ class WordCorpus:
     def from_documents(cls, documents: list[list[str]], min_count: int = 1) -> "WordCorpus":
         """A corpus of already segmented ``documents``, keeping the words seen at least
         ``min_count`` times."""
+        check_token_lists("documents", documents, "每篇文档是分好词的词元列表。")
+        check_positive_int("min_count", min_count, "min_count=5 表示只保留至少出现 5 次的词。")
         vocab = Vocab(documents, min_freq=min_count)
         ids, doc = [], []
         for number, document in enumerate(documents):
@@ -66,6 +69,7 @@ def prepare_corpus(texts: Iterable[str], names: Iterable[str] = (), min_count: i
             "texts 应是文档（字符串）的列表，收到的是一个字符串；"
             "只有一篇文本时请写成 prepare_corpus([text])。"
         )
+    check_positive_int("min_count", min_count, "min_count=5 表示只保留至少出现 5 次的词。")
     tokenizer = names_tokenizer(names)
     documents = []
     for number, text in enumerate(texts):

@@ -2,7 +2,13 @@
 
 import torch
 
-from seqbook.checks import check_positive_int
+from seqbook.checks import (
+    check_instance,
+    check_int_at_least,
+    check_number,
+    check_positive_int,
+    check_tensor,
+)
 from seqbook.embeddings.corpus import WordCorpus
 
 
@@ -10,6 +16,7 @@ def cooccurrence(corpus: WordCorpus, window: int) -> torch.Tensor:
     """How often each word occurs within ``window`` words of each other word, as a sparse
     symmetric (V, V) matrix: entry (w, c) counts the pairs at distance 1 to ``window``
     inside one document, in either direction."""
+    check_instance("corpus", corpus, WordCorpus, "请用 prepare_corpus 或 WordCorpus.from_documents 建立语料。")
     check_positive_int("window", window, "例如 window=4 表示左右各看 4 个词。")
     words, contexts = [], []
     for distance in range(1, window + 1):
@@ -31,13 +38,8 @@ def ppmi(counts: torch.Tensor, alpha: float = 0.75) -> torch.Tensor:
     rare contexts, ``alpha=1`` gives plain PPMI. Cells with a zero count are 0. A sparse
     matrix gives a sparse result, a dense one a dense result.
     """
-    if not isinstance(counts, torch.Tensor) or counts.dim() != 2:
-        raise ValueError(
-            "counts 应是二维张量（词 × 上下文 的共现次数），"
-            f"收到的是 {type(counts).__name__}{tuple(getattr(counts, 'shape', ()))}。"
-        )
-    if not 0 < alpha <= 1:
-        raise ValueError(f"alpha 应在 (0, 1] 之间，收到的是 {alpha!r}；常用 0.75，1 表示不平滑。")
+    check_tensor("counts", counts, dim=2, hint="counts 是二维的共现次数矩阵（词 × 上下文），例如 cooccurrence 的结果。")
+    check_number("alpha", alpha, low=0, low_open=True, high=1, hint="常用 0.75，1 表示不平滑。")
     sparse = counts.layout == torch.sparse_coo
     matrix = (counts if sparse else counts.to_sparse()).coalesce()
     (w, c), n = matrix.indices(), matrix.values().double()
@@ -66,11 +68,7 @@ def truncated_svd(
     ``n_iter`` power iterations and ``oversample`` extra columns make the smallest of the
     ``dim`` values accurate; the result is the same on every run for a ``seed``.
     """
-    check_positive_int("dim", dim)
-    if dim > min(matrix.shape):
-        raise ValueError(
-            f"dim={dim} 超过了矩阵的行数和列数中较小的 {min(matrix.shape)}；请调小 dim。"
-        )
+    _check_svd_arguments(matrix, dim, n_iter, oversample, seed)
     a, a_t = matrix.double(), matrix.double().t()
     if matrix.layout == torch.sparse_coo:
         a, a_t = a.coalesce(), a_t.coalesce()
@@ -87,6 +85,16 @@ def truncated_svd(
     eigenvalues, eigenvectors = torch.linalg.eigh(small @ small.t())
     top = eigenvalues.flip(0)[:dim].clamp(min=0)
     return (basis @ eigenvectors.flip(1)[:, :dim]).float(), top.sqrt().float()
+
+
+def _check_svd_arguments(matrix, dim, n_iter, oversample, seed) -> None:
+    check_tensor("matrix", matrix, dim=2)
+    check_positive_int("dim", dim)
+    check_int_at_least("n_iter", n_iter, 0, "n_iter 是幂迭代的轮数，默认 4。")
+    check_int_at_least("oversample", oversample, 0, "oversample 是多取的列数，默认 64。")
+    check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
+    if dim > min(matrix.shape):
+        raise ValueError(f"dim={dim} 超过了矩阵的行数和列数中较小的 {min(matrix.shape)}；请调小 dim。")
 
 
 def _orthonormal(block: torch.Tensor) -> torch.Tensor:
@@ -106,5 +114,6 @@ def ppmi_svd(
 ) -> torch.Tensor:
     """Word vectors U * S**power from the truncated SVD of the corpus's PPMI matrix:
     ``power=1`` is the plain SVD projection, 0.5 and 0 weigh the top dimensions less."""
+    check_number("power", power, hint="常用 0.5；1 即普通的 SVD 投影。")
     u, s = truncated_svd(ppmi(cooccurrence(corpus, window), alpha), dim)
     return u * s**power

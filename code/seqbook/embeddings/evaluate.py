@@ -7,6 +7,15 @@ from collections.abc import Iterable, Sequence
 import torch
 import torch.nn.functional as F
 
+from seqbook.checks import (
+    check_choice,
+    check_ids,
+    check_instance,
+    check_positive_int,
+    check_string,
+    check_strings,
+    check_tensor,
+)
 from seqbook.data import EntityDict
 from seqbook.text import Vocab
 
@@ -14,6 +23,8 @@ from seqbook.text import Vocab
 def cosine_similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """The (n, m) matrix of cosines between the rows of ``a`` (n, D) and of ``b`` (m, D).
     A zero row has cosine 0 with everything."""
+    check_tensor("a", a)
+    check_tensor("b", b)
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(
             f"a 和 b 应是列数相同的二维张量（每行一个向量），收到的形状是 {tuple(a.shape)} 和 {tuple(b.shape)}。"
@@ -26,9 +37,13 @@ def top_neighbours(vectors: torch.Tensor, vocab: Vocab, ids: Sequence[int], k: i
     a (len(ids), k) tensor. The word itself and the reserved tokens (<pad>, <unk>, ...)
     are never neighbours."""
     _check_vectors(vectors, vocab)
-    if not isinstance(k, int) or not 1 <= k <= len(vocab) - len(vocab.reserved_tokens) - 1:
+    check_positive_int("k", k, "k 是要找的近邻个数，例如 k=10。")
+    if k > len(vocab) - len(vocab.reserved_tokens) - 1:
         raise ValueError(f"k 必须是正整数，且小于词表中普通词的个数，收到的是 {k!r}。")
+    check_ids("ids", ids)
     ids = torch.as_tensor(list(ids), dtype=torch.long)
+    if len(ids) and int(ids.max()) >= len(vocab):
+        raise ValueError(f"ids 里的 id {int(ids.max())} 超出了词表大小 {len(vocab)}；请用同一个词表的 id。")
     scores = cosine_similarity(vectors[ids], vectors)
     scores[:, : len(vocab.reserved_tokens)] = -torch.inf
     scores[torch.arange(len(ids)), ids] = -torch.inf
@@ -37,6 +52,8 @@ def top_neighbours(vectors: torch.Tensor, vocab: Vocab, ids: Sequence[int], k: i
 
 def nearest(vectors: torch.Tensor, vocab: Vocab, word: str, k: int = 10) -> list[tuple[str, float]]:
     """The ``k`` nearest words of ``word`` with their cosine similarity, nearest first."""
+    check_instance("vocab", vocab, Vocab)
+    check_string("word", word)
     if word not in vocab:
         raise KeyError(f"词 {word!r} 不在词表中（可能太少见，低于 min_count）；请换一个词。")
     neighbours = top_neighbours(vectors, vocab, [vocab[word]], k)[0]
@@ -49,6 +66,7 @@ def nearest(vectors: torch.Tensor, vocab: Vocab, word: str, k: int = 10) -> list
 
 def persons_with_aliases(entities: EntityDict, vocab: Vocab) -> list[str]:
     """The person entities (type 人名) with at least two of their names in ``vocab``, sorted."""
+    _check_entities(entities, vocab)
     return sorted(
         entity
         for entity, names in entities.aliases.items()
@@ -78,6 +96,9 @@ def alias_queries(
 
     A name shared by two persons (e.g. 子远) gets the other names of both.
     """
+    _check_entities(entities, vocab)
+    if persons is not None:
+        check_strings("persons", persons, "例如 ['诸葛亮', '刘备']；不传则用 persons_with_aliases 的结果。")
     persons = persons_with_aliases(entities, vocab) if persons is None else list(persons)
     queries: dict[str, set[str]] = {}
     for person in persons:
@@ -117,11 +138,9 @@ def alias_at_k(
 
 def names_of_type(entities: EntityDict, vocab: Vocab, entity_type: str) -> list[str]:
     """Every name in ``vocab`` of an entity of type ``entity_type`` (人名, 州名 or 势力), sorted."""
+    _check_entities(entities, vocab)
     known = sorted(set(entities.types.values()))
-    if entity_type not in known:
-        raise ValueError(
-            f"未知的实体类型 {entity_type!r}；实体词典中的类型有：{'、'.join(known)}。"
-        )
+    check_choice("entity_type", entity_type, known, "它是实体词典中的一种实体类型。")
     return sorted(
         {
             name
@@ -142,6 +161,7 @@ def type_agreement(
 ) -> dict[str, float]:
     """For each entity type: over all names of that type in ``vocab``, the mean share of
     their ``k`` nearest neighbours that are names of the same type."""
+    check_strings("types", types, "例如 types=('人名', '州名')。")
     agreement = {}
     for entity_type in types:
         names = names_of_type(entities, vocab, entity_type)
@@ -155,21 +175,25 @@ def type_agreement(
 def pca(vectors: torch.Tensor, dim: int = 2) -> torch.Tensor:
     """Coordinates of the rows of ``vectors`` on their ``dim`` principal components
     (centred, largest variance first): an (n, dim) tensor for a scatter plot."""
-    if vectors.dim() != 2 or not 1 <= dim <= min(vectors.shape):
+    check_tensor("vectors", vectors, dim=2, hint="每行一个向量。")
+    check_positive_int("dim", dim, "例如 dim=2 得到平面上的坐标。")
+    if dim > min(vectors.shape):
         raise ValueError(
-            f"vectors 应是二维张量且 dim 不超过 {min(vectors.shape) if vectors.dim() == 2 else '其行数和列数'}，"
-            f"收到的形状是 {tuple(vectors.shape)}，dim={dim!r}。"
+            f"dim={dim} 超过了 vectors 的行数和列数中较小的 {min(vectors.shape)}（形状 {tuple(vectors.shape)}）；请调小 dim。"
         )
     centred = vectors - vectors.mean(dim=0)
     u, s, _ = torch.linalg.svd(centred, full_matrices=False)
     return u[:, :dim] * s[:dim]
 
 
+def _check_entities(entities, vocab) -> None:
+    check_instance("entities", entities, EntityDict, "请用 seqbook.data.load_sanguo_entities() 载入实体词典。")
+    check_instance("vocab", vocab, Vocab)
+
+
 def _check_vectors(vectors: torch.Tensor, vocab: Vocab) -> None:
-    if not isinstance(vectors, torch.Tensor) or vectors.dim() != 2 or len(vectors) != len(vocab):
-        shape = (
-            tuple(vectors.shape) if isinstance(vectors, torch.Tensor) else type(vectors).__name__
-        )
-        raise ValueError(
-            f"vectors 应是形状为 (词表大小 {len(vocab)}, 维度) 的二维张量，每个词 id 一行；收到的是 {shape}。"
-        )
+    check_instance("vocab", vocab, Vocab)
+    hint = f"vectors 的形状应为 (词表大小 {len(vocab)}, 维度)，每个词 id 一行。"
+    check_tensor("vectors", vectors, dim=2, hint=hint)
+    if len(vectors) != len(vocab):
+        raise ValueError(f"vectors 有 {len(vectors)} 行，与词表大小 {len(vocab)} 不符。{hint}")

@@ -6,7 +6,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqbook.checks import check_positive_int
+from seqbook.checks import (
+    check_bool,
+    check_callable,
+    check_instance,
+    check_positive,
+    check_positive_int,
+    check_tensor,
+)
 from seqbook.embeddings.corpus import WordCorpus
 from seqbook.runtime import offset_seed, set_seed
 
@@ -18,6 +25,8 @@ class SkipGram(nn.Module):
 
     def __init__(self, vocab_size: int, dim: int):
         super().__init__()
+        check_positive_int("vocab_size", vocab_size)
+        check_positive_int("dim", dim, "dim 是词向量的维数，例如 64。")
         self.center = nn.Embedding(vocab_size, dim)
         self.context = nn.Embedding(vocab_size, dim)
         # word2vec's start: small random word vectors, zero context vectors
@@ -39,6 +48,7 @@ class SkipGram(nn.Module):
 
     def vectors(self, add_context: bool = False) -> torch.Tensor:
         """The word vectors (a detached copy); ``add_context=True`` adds the context vectors."""
+        check_bool("add_context", add_context)
         weight = self.center.weight + self.context.weight if add_context else self.center.weight
         return weight.detach().clone()
 
@@ -46,6 +56,8 @@ class SkipGram(nn.Module):
 def keep_probabilities(counts: torch.Tensor, threshold: float) -> torch.Tensor:
     """word2vec's subsampling: a word of relative frequency f is kept with probability
     sqrt(t / f) + t / f (at most 1), so that very frequent words are mostly dropped."""
+    check_tensor("counts", counts, dim=1, hint="counts 是每个词 id 的出现次数，例如 corpus.counts()。")
+    check_positive("threshold", threshold, "word2vec 常用 1e-5 左右。")
     frequency = counts.double() / counts.sum()
     ratio = threshold / frequency.clamp(min=1e-300)
     return (ratio.sqrt() + ratio).clamp(max=1.0)
@@ -61,7 +73,8 @@ def skipgram_pairs(
     window, which weights near words more) and pairs with the words up to b positions away
     in the same document.
     """
-    check_positive_int("window", window, "例如 window=5 表示左右各看至多 5 个词。")
+    _check_pairs_arguments(corpus, window, subsample)
+    check_instance("generator", generator, torch.Generator, "例如 torch.Generator().manual_seed(0)。")
     ids, doc = corpus.ids, corpus.doc
     if subsample is not None:
         keep_p = keep_probabilities(corpus.counts(), subsample)
@@ -79,6 +92,13 @@ def skipgram_pairs(
     centers, contexts = torch.cat(centers), torch.cat(contexts)
     order = torch.randperm(len(centers), generator=generator)
     return centers[order], contexts[order]
+
+
+def _check_pairs_arguments(corpus, window, subsample) -> None:
+    check_instance("corpus", corpus, WordCorpus, "请用 prepare_corpus 或 WordCorpus.from_documents 建立语料。")
+    check_positive_int("window", window, "例如 window=5 表示左右各看至多 5 个词。")
+    if subsample is not None:
+        check_positive("subsample", subsample, "它是子采样的阈值 t，例如 1e-5；不子采样请用 None。")
 
 
 def train_skipgram(
@@ -107,6 +127,10 @@ def train_skipgram(
         ("batch_size", batch_size),
     ]:
         check_positive_int(name, value)
+    _check_pairs_arguments(corpus, window, subsample)
+    check_positive("lr", lr, "例如 lr=0.03。")
+    if callback is not None:
+        check_callable("callback", callback, "callback(epoch, model) 在每轮之后调用。")
     set_seed(seed)
     generator = torch.Generator().manual_seed(offset_seed(seed))
     model = SkipGram(len(corpus.vocab), dim)

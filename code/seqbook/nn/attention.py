@@ -16,11 +16,13 @@ import math
 import torch
 from torch import Tensor, nn
 
-from seqbook.checks import check_positive_int
+from seqbook.checks import check_bool, check_int_at_least, check_positive_int, check_tensor
 
 
 def length_mask(lengths: Tensor, max_len: int | None = None) -> Tensor:
     """A boolean mask (batch, max_len): True at the first ``lengths[i]`` positions of row i."""
+    if max_len is not None:
+        check_int_at_least("max_len", max_len, 0, "不传则用最长的长度。")
     lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1:
         raise ValueError(f"lengths 应为一维张量（每个序列一个长度），实际形状为 {tuple(lengths.shape)}。")
@@ -37,6 +39,7 @@ def masked_softmax(scores: Tensor, mask: Tensor | None = None) -> Tensor:
     ``mask`` (broadcastable to ``scores``) is True at the positions that may be attended to.
     Every row must keep at least one position: a sequence of length 0 has nothing to look at.
     """
+    check_tensor("scores", scores)
     if mask is None:
         return torch.softmax(scores, dim=-1)
     mask = mask.to(device=scores.device, dtype=torch.bool)
@@ -68,6 +71,8 @@ def _weighted_sum(weights: Tensor, values: Tensor) -> Tensor:
 
 
 def _check_query_keys(query: Tensor, keys: Tensor, values: Tensor) -> None:
+    for name, tensor in (("query", query), ("keys", keys), ("values", values)):
+        check_tensor(name, tensor)
     if query.dim() not in (2, 3) or keys.dim() != 3:
         raise ValueError(
             "注意力的输入形状应为 query (batch, query_size) 或 (batch, T, query_size)，"
@@ -134,6 +139,7 @@ def dot_product_attention(query, keys, values=None, mask=None, *, scale: bool = 
     """
     values = keys if values is None else values
     _check_query_keys(query, keys, values)
+    check_bool("scale", scale)
     if query.size(-1) != keys.size(-1):
         raise ValueError(
             f"点积注意力要求 query 与 keys 的最后一维相同，实际为 {query.size(-1)} 和 {keys.size(-1)}；"

@@ -61,6 +61,8 @@ def recurrent_layer(
 def recurrent_cell(rnn_cls: type[nn.Module], input_size: int, hidden_size: int, **kwargs) -> nn.Module:
     """The one-step cell of ``rnn_cls``'s kind: ``nn.GRU`` -> ``nn.GRUCell(input_size, hidden_size)``."""
     check_layer_class("rnn_cls", rnn_cls)
+    check_positive_int("input_size", input_size)
+    check_positive_int("hidden_size", hidden_size)
     if rnn_cls not in CELL_OF:
         known = "、".join(f"{cls.__module__}.{cls.__name__}" for cls in CELL_OF)
         raise ValueError(f"不知道 {rnn_cls.__name__} 对应哪种单元：rnn_cls 只能是 {known} 之一。")

@@ -1,10 +1,11 @@
 """Recurrent cells from scratch: one time step of an RNN, an LSTM and a GRU.
 
 The three step functions (`rnn_cell`, `lstm_cell`, `gru_cell`) hold all the maths; the
-cell modules below and the layers in `seqbook.nn.rnn` only call them. The modules are
-drop-in replacements for `torch.nn.RNNCell`, `LSTMCell` and `GRUCell`: same arguments,
-same parameter names and shapes, same initialisation, so their state_dicts are
-interchangeable.
+cell modules below and the layers in `seqbook.nn.rnn` only call them (a layer computes
+the input part W_ih x_t + b_ih of all steps beforehand and passes it with w_ih=None, see
+`input_projection`). The modules are drop-in replacements for `torch.nn.RNNCell`,
+`LSTMCell` and `GRUCell`: same arguments, same parameter names and shapes, same
+initialisation, so their state_dicts are interchangeable.
 """
 
 import torch
@@ -16,22 +17,37 @@ from seqbook.checks import (
     check_bool,
     check_choice,
     check_features,
+    check_float_input,
     check_positive_int,
     check_state_shape,
 )
 from seqbook.nn.init import reset_uniform
 
 
+def input_projection(x, w_ih, b_ih=None):
+    """The part of a step that reads only the input: W_ih x + b_ih, for every gate at once.
+
+    It does not depend on the state, so a layer computes it for all time steps in one
+    matrix product before its loop over time and passes each step's slice with
+    w_ih=None: then x is returned as it is.
+    """
+    return x if w_ih is None else F.linear(x, w_ih, b_ih)
+
+
 def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
-    """One step of an Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh)."""
+    """One step of an Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
+
+    With w_ih=None, x is already W_ih x + b_ih (see `input_projection`)."""
     activation = torch.tanh if nonlinearity == "tanh" else torch.relu
-    return activation(F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh))
+    return activation(input_projection(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh))
 
 
 def lstm_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
-    """One step of an LSTM: takes (h, c), returns (h', c'). Gate order: i, f, g, o."""
+    """One step of an LSTM: takes (h, c), returns (h', c'). Gate order: i, f, g, o.
+
+    With w_ih=None, x is already W_ih x + b_ih (see `input_projection`)."""
     h, c = state
-    gates = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
+    gates = input_projection(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
     i, f, g, o = gates.chunk(4, dim=-1)
     i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
     c = f * c + i * g
@@ -40,8 +56,10 @@ def lstm_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
 
 
 def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, reset_after=True):
-    """One step of a GRU. Gate order: r, z, n. See `GRUCell` for the two forms."""
-    x_r, x_z, x_n = F.linear(x, w_ih, b_ih).chunk(3, dim=-1)
+    """One step of a GRU. Gate order: r, z, n. See `GRUCell` for the two forms.
+
+    With w_ih=None, x is already W_ih x + b_ih (see `input_projection`)."""
+    x_r, x_z, x_n = input_projection(x, w_ih, b_ih).chunk(3, dim=-1)
     if reset_after:  # PyTorch: the reset gate scales W_hn h + b_hn
         h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, dim=-1)
         r = torch.sigmoid(x_r + h_r)
@@ -117,6 +135,7 @@ class RNNCellBase(nn.Module):
             raise TypeError(
                 f"{name} 的输入应为张量（torch.Tensor），实际为 {type(input).__name__}。"
             )
+        check_float_input("input", input)  # token ids need an nn.Embedding first
         if input.dim() not in (1, 2):
             raise ValueError(
                 f"{name} 的输入应为 2 维 (batch, input_size) 或 1 维 (input_size,)（无批次），"

@@ -10,7 +10,13 @@ import math
 import torch
 from torch import Tensor, nn
 
-from seqbook.checks import check_choice, check_number
+from seqbook.checks import (
+    check_choice,
+    check_module,
+    check_number,
+    check_positive_int,
+    check_tensor,
+)
 
 GATE_NAMES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
@@ -22,6 +28,7 @@ def gate_blocks(tensor: Tensor, kind: str) -> dict[str, Tensor]:
     GRU: [W_ir; W_iz; W_in] -> {"r", "z", "n"}. The blocks are views: editing one edits
     the parameter.
     """
+    check_tensor("tensor", tensor, hint="例如 lstm.weight_ih_l0 或 lstm.bias_hh_l0。")
     check_choice("kind", kind, tuple(GATE_NAMES))
     names = GATE_NAMES[kind]
     if tensor.size(0) % len(names):
@@ -40,6 +47,7 @@ def set_gate_bias(layer: nn.Module, kind: str, gate: str, value: float) -> None:
     ``GATE_NAMES[kind]``. The gate's block of ``bias_ih`` is set to ``value`` and that of
     ``bias_hh`` to 0, so that the gate is sigmoid(value + W x + U h) when training starts.
     """
+    check_module("layer", layer, "例如 nn.LSTM(3, 4)。")
     check_choice("kind", kind, tuple(GATE_NAMES))
     check_choice("gate", gate, GATE_NAMES[kind])
     check_number("value", value)
@@ -58,6 +66,8 @@ def set_forget_bias(lstm: nn.Module, value: float) -> None:
 
 def reset_uniform(module: nn.Module, hidden_size: int) -> None:
     """PyTorch's initialisation: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))."""
+    check_module("module", module)
+    check_positive_int("hidden_size", hidden_size)
     bound = 1 / math.sqrt(hidden_size)
     for weight in module.parameters():
         nn.init.uniform_(weight, -bound, bound)

@@ -5,7 +5,8 @@ the checks, batch_first, unbatched input, packed sequences, dropout between laye
 the loop over time. A subclass only says how many gates it has and which cell it runs.
 The layers are drop-in replacements for `torch.nn.RNN`, `LSTM` and `GRU`: same
 arguments, same parameter names and shapes, same initialisation, same outputs, so their
-state_dicts are interchangeable.
+state_dicts are interchangeable; `all_weights` and `flatten_parameters` are there too.
+torch's `proj_size` (an LSTM with projections) is not supported.
 """
 
 import warnings
@@ -21,10 +22,12 @@ from seqbook.checks import (
     check_choice,
     check_dropout,
     check_features,
+    check_float_input,
+    check_int_at_least,
     check_positive_int,
     check_state_shape,
 )
-from seqbook.nn.cells import gru_cell, lstm_cell, rnn_cell
+from seqbook.nn.cells import gru_cell, input_projection, lstm_cell, rnn_cell
 from seqbook.nn.init import reset_uniform
 
 
@@ -82,6 +85,7 @@ class RNNBase(nn.Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         self.num_directions = 2 if bidirectional else 1
+        self.proj_size = 0  # as in torch, where only an LSTM may have another value
 
         gate_size = self.num_gates * hidden_size
         for layer in range(num_layers):
@@ -103,9 +107,26 @@ class RNNBase(nn.Module):
         reset_uniform(self, self.hidden_size)
 
     def step(self, x: Tensor, state: tuple[Tensor, ...], weights) -> tuple[Tensor, ...]:
-        """One time step on a batch. x: (N, layer input size); each state: (N, H);
-        weights: (w_ih, w_hh, b_ih, b_hh), the biases may be None."""
+        """One time step on a batch. Each state: (N, H); weights: (w_ih, w_hh, b_ih, b_hh),
+        the biases may be None. x: (N, layer input size); or, with w_ih=None as
+        `_run_direction` calls it, already the step's W_ih x + b_ih, (N, num_gates*H)."""
         raise NotImplementedError
+
+    @property
+    def all_weights(self) -> list[list[nn.Parameter]]:
+        """The parameters in torch's layout: per layer and direction, in h_n order
+        (layer*D + direction), the list [w_ih, w_hh, b_ih, b_hh], or [w_ih, w_hh] if
+        bias=False."""
+        return [
+            [w for w in self._weights(layer, direction) if w is not None]
+            for layer in range(self.num_layers)
+            for direction in range(self.num_directions)
+        ]
+
+    def flatten_parameters(self) -> None:
+        """Do nothing. torch's layers copy their weights into one contiguous block for
+        cuDNN, and code written for them calls this method; these layers keep every weight
+        as a separate tensor and run no cuDNN kernel, so there is nothing to flatten."""
 
     def forward(self, input, hx=None):
         """Run every layer over the sequence; return (output, h_n), for LSTM (output, (h_n, c_n))."""
@@ -139,11 +160,11 @@ class RNNBase(nn.Module):
     def _run_layers(self, x, state, lengths):
         """Every layer and direction. x: (L, N, input_size); each state: (num_layers*D, N, H)."""
         mask = None
-        if lengths is not None:  # mask[t, i]: is step t a real step of sequence i?
-            mask = (torch.arange(x.size(0))[:, None] < lengths).to(x.device)
-        finals = []  # final state of every layer and direction, in h_n order
+        if lengths is not None:  # mask[t, i, 0]：第 t 步是不是序列 i 的真实时间步
+            mask = (torch.arange(x.size(0))[:, None] < lengths).to(x.device).unsqueeze(-1)
+        finals = []  # 每一层、每个方向的最终状态，按 h_n 的顺序
         for layer in range(self.num_layers):
-            if layer > 0 and self.dropout > 0:  # between layers, never after the last one
+            if layer > 0 and self.dropout > 0:  # 只在层与层之间，最后一层之后不丢弃
                 x = F.dropout(x, self.dropout, self.training)
             outputs = []
             for direction in range(self.num_directions):
@@ -157,23 +178,31 @@ class RNNBase(nn.Module):
         return x, tuple(torch.stack(s) for s in zip(*finals, strict=True))
 
     def _run_direction(self, x, state, weights, mask=None, reverse=False):
-        """One layer in one direction: step through time; return every h_t and the final state.
+        """One layer in one direction: return every h_t and the final state.
 
-        With a mask (packed input) a sequence's state stays as it is on padding steps: it
+        W_ih x_t + b_ih does not depend on the state, so it is one matrix product for all
+        steps; the loop over time does the rest, one step per time step. With a mask
+        (packed input, (L, N, 1)) a sequence's state stays as it is on padding steps: it
         stops changing after the sequence's last real step, and in reverse it starts
         changing only at that step.
         """
-        outputs = [None] * len(x)
-        times = reversed(range(len(x))) if reverse else range(len(x))
-        for t in times:
-            new_state = self.step(x[t], state, weights)
-            if mask is not None:
-                real = mask[t].unsqueeze(-1)  # (N, 1)
+        w_ih, w_hh, b_ih, b_hh = weights
+        # 不依赖状态的部分 W_ih x_t + b_ih：所有时间步一次矩阵乘法算完，再按时间拆开
+        inputs = input_projection(x, w_ih, b_ih).unbind(0)
+        reals = [None] * len(inputs) if mask is None else mask.unbind(0)
+        steps = list(zip(inputs, reals, strict=True))
+        outputs = []
+        for x_t, real in reversed(steps) if reverse else steps:
+            # x_t 已是 W_ih x_t + b_ih（所以 w_ih 传 None），这一步只剩依赖 h_(t-1) 的部分
+            new_state = self.step(x_t, state, (None, w_hh, None, b_hh))
+            if real is not None:  # 填充步上保持原来的状态
                 new_state = tuple(
                     torch.where(real, new, old) for new, old in zip(new_state, state, strict=True)
                 )
             state = new_state
-            outputs[t] = state[0]
+            outputs.append(state[0])
+        if reverse:
+            outputs.reverse()  # 按时间顺序排回去
         return torch.stack(outputs), state
 
     def _weights(self, layer, direction):
@@ -186,12 +215,14 @@ class RNNBase(nn.Module):
         """Check the input; return its batch size, or None for a single unbatched sequence."""
         name = type(self).__name__
         if isinstance(input, PackedSequence):
+            check_float_input("input.data", input.data)
             check_features(input.data, self.input_size)
             return int(input.batch_sizes[0])
         if not isinstance(input, Tensor):
             raise TypeError(
                 f"{name} 的输入应为张量或 PackedSequence，实际为 {type(input).__name__}。"
             )
+        check_float_input("input", input)
         if input.dim() not in (2, 3):
             layout = "(N, L, input_size)" if self.batch_first else "(L, N, input_size)"
             raise ValueError(
@@ -318,11 +349,45 @@ class LSTM(RNNBase):
         h_t = o_t * tanh(c_t)
 
     hx is a tuple (h_0, c_0), zeros if omitted. Returns (output, (h_n, c_n)); see
-    `RNNBase` for the shapes. (torch's proj_size is not supported.)
+    `RNNBase` for the shapes. torch's proj_size (projecting h_t to a smaller size) is not
+    supported: proj_size is accepted only as 0.
     """
 
     num_gates = 4
     state_names = ("h_0", "c_0")
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        *,
+        device=None,
+        dtype=None,
+    ):
+        check_int_at_least("proj_size", proj_size, 0, "proj_size=0 表示不投影。")
+        if proj_size != 0:
+            raise ValueError(
+                f"seqbook.nn.LSTM 不支持 proj_size（把 h_t 投影到更小的维度），实际为 "
+                f"proj_size={proj_size}。请用 proj_size=0（默认，不投影），"
+                "或改用支持投影的 torch.nn.LSTM。"
+            )
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
 
     def step(self, x, state, weights):
         return lstm_cell(x, state, *weights)

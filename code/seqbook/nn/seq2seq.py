@@ -22,7 +22,15 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from seqbook.checks import check_dropout, check_int_at_least, check_positive_int
+from seqbook.checks import (
+    check_bool,
+    check_dropout,
+    check_layer_class,
+    check_module,
+    check_pad_id,
+    check_positive_int,
+    check_tensor,
+)
 from seqbook.nn.attention import AdditiveAttention, length_mask
 from seqbook.nn.builder import keeps_cell_state, recurrent_cell, recurrent_layer
 from seqbook.nn.rnn import final_state
@@ -63,7 +71,11 @@ class Encoder(nn.Module):
         super().__init__()
         for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim), ("hidden_size", hidden_size)):
             check_positive_int(name, value)
-        check_int_at_least("pad_id", pad_id, 0)
+        check_pad_id(pad_id, vocab_size)
+        check_layer_class("rnn_cls", rnn_cls)
+        check_bool("bidirectional", bidirectional)
+        check_positive_int("num_layers", num_layers)
+        check_dropout(dropout)
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         self.dropout = nn.Dropout(dropout)
         self.rnn = recurrent_layer(
@@ -73,6 +85,7 @@ class Encoder(nn.Module):
         self.output_size = hidden_size * self.num_directions
 
     def forward(self, src: Tensor, lengths: Tensor) -> Memory:
+        check_tensor("src", src)
         lengths = torch.as_tensor(lengths)
         if src.dim() != 2 or lengths.shape != src.shape[:1]:
             raise ValueError(
@@ -97,6 +110,9 @@ class DeepOutput(nn.Module):
 
     def __init__(self, in_features: int, hidden_size: int, vocab_size: int, dropout: float = 0.0):
         super().__init__()
+        for name, value in (("in_features", in_features), ("hidden_size", hidden_size), ("vocab_size", vocab_size)):
+            check_positive_int(name, value)
+        check_dropout(dropout)
         self.hidden = nn.Linear(in_features, hidden_size)
         self.dropout = nn.Dropout(dropout)
         self.logits = nn.Linear(hidden_size, vocab_size)
@@ -125,7 +141,7 @@ class _DecoderBase(nn.Module):
         output_hidden = embedding_dim if output_hidden is None else output_hidden
         check_positive_int("output_hidden", output_hidden)
         check_dropout(dropout)
-        check_int_at_least("pad_id", pad_id, 0)
+        check_pad_id(pad_id, vocab_size)
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         self.dropout = nn.Dropout(dropout)
         self.bridge = nn.Linear(context_size, hidden_size)
@@ -173,6 +189,7 @@ class Decoder(_DecoderBase):
         dropout: float = 0.0,
         pad_id: int = PAD_ID,
     ):
+        check_layer_class("rnn_cls", rnn_cls)
         super().__init__(vocab_size, embedding_dim, hidden_size, context_size, output_hidden, dropout, pad_id)
         self.rnn = recurrent_layer(rnn_cls, embedding_dim + context_size, hidden_size)
         self.keeps_cell_state = keeps_cell_state(self.rnn)
@@ -221,6 +238,9 @@ class AttentionDecoder(_DecoderBase):
         dropout: float = 0.0,
         pad_id: int = PAD_ID,
     ):
+        if attention_size is not None:
+            check_positive_int("attention_size", attention_size, "不传则与 hidden_size 相同。")
+        check_layer_class("rnn_cls", rnn_cls)
         super().__init__(vocab_size, embedding_dim, hidden_size, context_size, output_hidden, dropout, pad_id)
         self.attention = AdditiveAttention(hidden_size, context_size, attention_size or hidden_size)
         self.cell = recurrent_cell(rnn_cls, embedding_dim + context_size, hidden_size)
@@ -274,6 +294,13 @@ class Seq2Seq(nn.Module):
 
     def __init__(self, encoder: nn.Module, decoder: nn.Module):
         super().__init__()
+        check_module("encoder", encoder, "例如 Encoder(...)。")
+        check_module("decoder", decoder, "例如 AttentionDecoder(...)。")
+        for method in ("prepare", "initial_state", "step"):
+            if not callable(getattr(decoder, method, None)):
+                raise TypeError(
+                    f"decoder 缺少方法 {method}：Seq2Seq 需要 seqbook.nn.Decoder 或 AttentionDecoder 那样的解码器。"
+                )
         self.encoder = encoder
         self.decoder = decoder
 
@@ -288,5 +315,6 @@ class Seq2Seq(nn.Module):
         return self.decoder.step(tokens, state, memory)
 
     def forward(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor, *, return_attention: bool = False):
+        check_bool("return_attention", return_attention)
         logits, _, weights = self.decoder(tgt_in, self.encode(src, src_lengths))
         return (logits, weights) if return_attention else logits

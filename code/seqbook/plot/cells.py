@@ -2,6 +2,8 @@
 
 import matplotlib.pyplot as plt
 
+from seqbook.checks import check_bool
+
 _GATE_STYLE = {"boxstyle": "round,pad=0.35", "facecolor": "#fde9c9", "edgecolor": "#b5651d"}
 _OP_STYLE = {"boxstyle": "circle,pad=0.25", "facecolor": "#dbe9f6", "edgecolor": "#2b6ca3"}
 
@@ -76,6 +78,7 @@ def draw_gru_cell(reset_after: bool = True, ax=None):
     """Draw one GRU step; ``reset_after`` places the reset gate after W_hn (PyTorch) or
     before it, on h_{t-1} (Cho et al. 2014). Returns the matplotlib Axes."""
 
+    check_bool("reset_after", reset_after)
     ax = ax or plt.subplots(figsize=(8, 4.6))[1]
     h_color = "#c0392b"
     # h_{t-1} runs along the top and also down to the bus that feeds the gates

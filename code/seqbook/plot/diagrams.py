@@ -8,6 +8,8 @@ from collections.abc import Iterable
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyBboxPatch
 
+from seqbook.checks import check_bool, check_positive_int, check_string
+
 COLORS = {"x": "#dbe9f6", "h": "#fde7c8", "y": "#d9f0d3", "edge": "#444444", "grad": "#c0392b"}
 ROWS = {"x": 0.0, "h": 1.0, "y": 2.0}  # vertical position of inputs, hidden states, outputs
 
@@ -53,6 +55,10 @@ def draw_unrolled(
     With ``backward=True`` red dashed arrows show the gradient flowing from the last
     output back through the hidden states (backpropagation through time).
     """
+    check_positive_int("steps", steps, "steps 是展开的时间步数。")
+    check_bool("backward", backward)
+    check_string("title", title, allow_empty=True)
+    check_string("note", note, allow_empty=True)
     inputs, outputs = set(inputs), set(outputs)
     for t in range(steps):
         _box(ax, t, "h", f"$h_{{{t + 1}}}$")

@@ -18,9 +18,13 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from seqbook.checks import (
+    check_callable,
     check_dropout,
+    check_instance,
     check_int_at_least,
+    check_module,
     check_not_empty,
+    check_pad_id,
     check_positive,
     check_positive_int,
 )
@@ -62,6 +66,9 @@ class SequenceClassifier(nn.Module):
         check_int_at_least("num_classes", num_classes, 2)
         check_positive_int("embedding_dim", embedding_dim)
         check_dropout(dropout)
+        check_pad_id(pad_id, vocab_size)
+        if rnn_kwargs is not None:
+            check_instance("rnn_kwargs", rnn_kwargs, dict, "例如 rnn_kwargs={'reset_after': False}。")
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         self.rnn = recurrent_layer(
             rnn_cls, embedding_dim, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
@@ -98,6 +105,7 @@ def classification_loss(model: nn.Module, batch) -> Tensor:
 
 def predict(model: nn.Module, loader: Iterable) -> tuple[Tensor, Tensor]:
     """Predicted classes and true labels of every batch (ids, lengths, labels), in loader order."""
+    check_module("model", model)
     dev = next(model.parameters()).device
     preds, golds = [], []
     with evaluating(model):
@@ -152,8 +160,7 @@ def encode_splits(
     (tokens seen at least ``min_freq`` times) and encode each text cut to ``max_len`` tokens
     by :func:`head_and_tail`. E.g. ``encode_splits({s: load_chnsenticorp(s) for s in
     ("train", "dev", "test")}, word_tokenize)``."""
-    if "train" not in splits:
-        raise ValueError(f"splits 里要有 'train'（词表只用训练集建立）；实际只有 {list(splits)}。")
+    _check_encoding(splits, tokenize, max_len, min_freq)
     texts = {split: [text for text, _ in rows] for split, rows in splits.items()}
     labels = {split: torch.tensor([label for _, label in rows], dtype=torch.long) for split, rows in splits.items()}
     tokens = {split: [tokenize(text) for text in split_texts] for split, split_texts in texts.items()}
@@ -164,6 +171,15 @@ def encode_splits(
         for split in splits
     }
     return EncodedSplits(texts, labels, tokens, vocab, examples)
+
+
+def _check_encoding(splits, tokenize, max_len, min_freq) -> None:
+    check_instance("splits", splits, Mapping, "例如 {'train': [(文本, 标签), ...], 'dev': [...]}。")
+    if "train" not in splits:
+        raise ValueError(f"splits 里要有 'train'（词表只用训练集建立）；实际只有 {list(splits)}。")
+    check_callable("tokenize", tokenize, "例如 char_tokenize 或 word_tokenize。")
+    check_int_at_least("max_len", max_len, 2)
+    check_positive_int("min_freq", min_freq, "min_freq=2 表示至少出现两次。")
 
 
 def train_classifier(
@@ -185,6 +201,7 @@ def train_classifier(
     ``dev`` is recorded as "dev_acc"; at the end the model keeps the weights of the epoch
     with the best dev accuracy (``history.best_epoch``).
     """
+    check_module("model", model)
     check_positive("lr", lr)
     train_loader = make_loader(train, batch_size, bucket=True, seed=seed)
     dev_loader = make_loader(dev, 256)
@@ -219,9 +236,15 @@ def tune_bag_of_words(
     except ImportError:
         raise ImportError("词袋基线需要 scikit-learn：请先 pip install scikit-learn。") from None
     check_not_empty("Cs", Cs, "至少给出一个正则化强度，例如 Cs=(1, 10)。")
-    lo, hi = ngram_range
-    if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi):
+    for C in Cs:
+        check_positive("Cs 的元素", C, "C 是逆正则化强度，例如 Cs=(1, 10)。")
+    hint = "ngram_range 应为 (最短, 最长) 两个正整数，例如 (1, 3)。"
+    check_not_empty("ngram_range", ngram_range, hint)
+    if len(ngram_range) != 2:
         raise ValueError(f"ngram_range 应为 (最短, 最长) 两个正整数，例如 (1, 3)；实际为 {ngram_range!r}。")
+    lo, hi = ngram_range
+    check_positive_int("ngram_range[0]", lo, hint)
+    check_int_at_least("ngram_range[1]", hi, lo, hint)
     train_texts, train_labels = zip(*train, strict=True)
     dev_texts, dev_labels = zip(*dev, strict=True)
     if isinstance(train_texts[0], str):

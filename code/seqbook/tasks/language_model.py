@@ -5,14 +5,24 @@ constraint for acrostic poems."""
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from seqbook.checks import check_dropout, check_positive, check_positive_int
+from seqbook.checks import (
+    check_bool,
+    check_dropout,
+    check_fractions,
+    check_ids,
+    check_instance,
+    check_int_at_least,
+    check_positive,
+    check_positive_int,
+    check_string,
+)
 from seqbook.data import load_tang_poems, split_dataset
 from seqbook.losses import sequence_cross_entropy
 from seqbook.nn import recurrent_layer
@@ -30,6 +40,12 @@ def five_char_lines(text: str, num_lines: Sequence[int] = (4, 8)) -> list[str] |
     characters (letters, so no '□' for a lost character) followed by a punctuation mark:
     "白日依山尽，黄河入海流。" -> ["白日依山尽，", "黄河入海流。"].
     """
+    check_string("text", text, allow_empty=True)
+    _check_num_lines(num_lines)
+    return _five_char_lines(text, num_lines)
+
+
+def _five_char_lines(text: str, num_lines: Sequence[int]) -> list[str] | None:
     lines = [a + b for a, b in _LINE.findall(text)]
     if len(lines) not in num_lines or "".join(lines) != text:
         return None
@@ -41,8 +57,17 @@ def five_char_lines(text: str, num_lines: Sequence[int] = (4, 8)) -> list[str] |
 def five_char_poems(poems: Iterable[dict], num_lines: Sequence[int] = (4, 8)) -> list[str]:
     """The texts of the five-character poems among ``poems`` (dicts with "paragraphs"),
     in corpus order, each text once (the corpus holds some poems twice)."""
+    _check_num_lines(num_lines)
     texts = ("".join(poem["paragraphs"]) for poem in poems)
-    return list(dict.fromkeys(t for t in texts if five_char_lines(t, num_lines)))
+    return list(dict.fromkeys(t for t in texts if _five_char_lines(t, num_lines)))
+
+
+def _check_num_lines(num_lines) -> None:
+    hint = "num_lines 是允许的行数，例如 (4, 8) 表示绝句和律诗。"
+    if isinstance(num_lines, str) or not isinstance(num_lines, Collection):
+        raise TypeError(f"num_lines 应为行数的列表或元组，实际为 {num_lines!r}。{hint}")
+    for count in num_lines:
+        check_positive_int("num_lines 的元素", count, hint)
 
 
 @dataclass
@@ -65,6 +90,9 @@ def load_poems(
     poems (plus <pad>, <unk>, <bos>, <eos>); rarer characters become <unk>, so the
     training data teaches the model how likely an unknown character is.
     """
+    check_fractions(fractions)
+    check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
+    check_positive_int("min_freq", min_freq, "min_freq=2 表示至少出现两次。")
     texts = five_char_poems(load_tang_poems(simplified=True))
     train, val, test = split_dataset(texts, fractions, seed=seed)
     vocab = Vocab([list(t) for t in train], min_freq=min_freq, reserved_tokens=[BOS, EOS])
@@ -73,6 +101,8 @@ def load_poems(
 
 def encode_poem(text: str, vocab: Vocab) -> list[int]:
     """The ids of <bos>, every character of ``text``, and <eos>."""
+    check_string("text", text, allow_empty=True)
+    check_instance("vocab", vocab, Vocab)
     if BOS not in vocab or EOS not in vocab:
         raise ValueError(f"词表缺少 {BOS} 或 {EOS}；请用 Vocab(..., reserved_tokens=['{BOS}', '{EOS}']) 建表。")
     return [vocab[BOS], *vocab.encode(list(text)), vocab[EOS]]
@@ -80,6 +110,8 @@ def encode_poem(text: str, vocab: Vocab) -> list[int]:
 
 def poem_loader(texts: Sequence[str], vocab: Vocab, batch_size: int = 32, shuffle: bool = False) -> DataLoader:
     """A DataLoader of (inputs, targets) batches over the encoded poems."""
+    check_positive_int("batch_size", batch_size)
+    check_bool("shuffle", shuffle)
     encoded = [encode_poem(t, vocab) for t in texts]
     return DataLoader(encoded, batch_size=batch_size, shuffle=shuffle, collate_fn=lm_collate)
 
@@ -134,6 +166,7 @@ class AddKBigram:
     """
 
     def __init__(self, sequences: Iterable[Sequence[int]], vocab_size: int):
+        check_positive_int("vocab_size", vocab_size)
         self.vocab_size = vocab_size
         self.pair_counts: Counter = Counter()
         self.context_counts: Counter = Counter()
@@ -143,6 +176,7 @@ class AddKBigram:
             self.context_counts.update(seq[:-1])
 
     def _check_ids(self, seq: Sequence[int]) -> None:
+        check_ids("seq", seq, "每个序列是词元 id 的列表，例如 encode_poem 的结果。")
         if seq and not all(0 <= i < self.vocab_size for i in seq):
             bad = next(i for i in seq if not 0 <= i < self.vocab_size)
             raise ValueError(f"id {bad} 超出了词表大小 vocab_size={self.vocab_size}；请用同一个词表编码。")
@@ -182,7 +216,8 @@ def acrostic_constraint(heads: str, vocab: Vocab) -> Callable[[Sequence[int]], t
     line only <eos> is allowed. Returns ``allowed(generated_ids) -> BoolTensor (len(vocab),)``
     for ``seqbook.decode.generate``; ``generated_ids`` are the tokens after <bos>.
     """
-    if not heads or len(heads) not in (4, 8):
+    check_string("heads", heads, hint="例如 heads='春夏秋冬'。")
+    if len(heads) not in (4, 8):
         raise ValueError(f"藏头字应有 4 个（绝句）或 8 个（律诗），收到 {heads!r}（{len(heads)} 个）。")
     missing = [ch for ch in heads if ch not in vocab or ch == UNK]
     if missing:

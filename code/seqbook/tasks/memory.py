@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from seqbook.checks import check_callable, check_layer_class, check_positive, check_positive_int
 from seqbook.data import memory_task
 from seqbook.metrics import accuracy
 from seqbook.runtime import offset_seed, set_seed
@@ -36,6 +37,7 @@ def memory_experiment(
     ``epochs`` times. After each epoch the accuracy on 1,000 other sequences (seed 2) is
     recorded as "val_acc". Returns (model, history).
     """
+    _check_arguments(rnn_cls, init, lr, batch_size)
     num_symbols, num_distractors = 4, 8
     x, y = memory_task(num_train, lag, num_symbols=num_symbols, num_distractors=num_distractors, seed=1)
     x_val, y_val = memory_task(1000, lag, num_symbols=num_symbols, num_distractors=num_distractors, seed=2)
@@ -59,3 +61,11 @@ def memory_experiment(
     history = fit(model, loader, loss_fn, optimizer, epochs, metrics=val_acc, clip_grad_norm=1.0,
                   device=device, progress=False)
     return model, history
+
+
+def _check_arguments(rnn_cls, init, lr, batch_size) -> None:
+    check_layer_class("rnn_cls", rnn_cls)
+    if init is not None:
+        check_callable("init", init, "例如 init=lambda layer: set_forget_bias(layer, 5.0)。")
+    check_positive("lr", lr, "例如 lr=3e-3。")
+    check_positive_int("batch_size", batch_size)

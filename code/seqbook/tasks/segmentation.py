@@ -17,11 +17,18 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqbook.checks import (
+    check_callable,
     check_dropout,
+    check_instance,
     check_int_at_least,
     check_layer_class,
+    check_module,
+    check_pad_id,
     check_positive,
     check_positive_int,
+    check_string,
+    check_strings,
+    check_token_lists,
 )
 from seqbook.losses import sequence_cross_entropy
 from seqbook.metrics import segmentation_prf
@@ -42,8 +49,7 @@ def words_to_tags(words: Sequence[str]) -> list[str]:
         )
     tags = []
     for word in words:
-        if not isinstance(word, str) or not word:
-            raise ValueError(f"每个词都应是非空字符串，发现了 {word!r}；请先去掉空词。")
+        check_string("words 里的词", word, hint="每个词都应是非空字符串；请先去掉空词。")
         tags += ["s"] if len(word) == 1 else ["b", *"m" * (len(word) - 2), "e"]
     return tags
 
@@ -77,6 +83,7 @@ class MajorityTagger:
     most frequent tag overall."""
 
     def __init__(self, sentences: Sequence[Sequence[str]]):
+        check_token_lists("sentences", sentences, "每句是分好词的词列表，例如 ['中国', '人']。")
         counts, overall = defaultdict(Counter), Counter()
         for words in sentences:
             for char, tag in zip("".join(words), words_to_tags(words), strict=True):
@@ -92,6 +99,7 @@ class MajorityTagger:
 
     def segment(self, texts: Sequence[str]) -> list[list[str]]:
         """The words of every text (whitespace is dropped)."""
+        check_strings("texts", texts, "单个文本也要放进列表：[text]。")
         return [tags_to_words(char_tokenize(text), self.tags(text)) for text in texts]
 
 
@@ -103,6 +111,8 @@ def encode_tagged(
     sentences: Sequence[Sequence[str]], vocab: Vocab
 ) -> list[tuple[list[int], list[int]]]:
     """(character ids, tag ids) for every gold-segmented sentence, for ``seqbook.text.make_loader``."""
+    check_token_lists("sentences", sentences, "每句是分好词的词列表，例如 ['中国', '人']。")
+    check_instance("vocab", vocab, Vocab)
     examples = []
     for words in sentences:
         chars = [char for word in words for char in word]
@@ -174,6 +184,9 @@ class SequenceTagger(nn.Module):
         ):
             check_int_at_least(name, value, least)
         check_dropout(dropout)
+        check_pad_id(pad_id, vocab_size)
+        if rnn_kwargs is not None:
+            check_instance("rnn_kwargs", rnn_kwargs, dict, "例如 rnn_kwargs={'reset_after': False}。")
         if rnn_cls is not None:
             check_layer_class("rnn_cls", rnn_cls, "torch.nn.LSTM 或 seqbook.nn.RNN；None 表示 MLP")
         if bidirectional and rnn_cls is None:
@@ -263,6 +276,8 @@ def predict_tags(
 
     Sequences of similar length are batched together and packed, so no padding is read.
     """
+    check_module("model", model)
+    check_positive_int("batch_size", batch_size)
     if any(len(seq) == 0 for seq in sequences):
         raise ValueError("有一个序列为空，没有可以标注的字符；请先去掉空文本。")
     dev = next(model.parameters()).device
@@ -296,6 +311,7 @@ def train_tagger(
     ``metrics(model)`` may record numbers after each epoch (e.g. the F1 on a dev set).
     Returns the History.
     """
+    check_module("model", model)
     check_positive("lr", lr)
     loader = make_loader(windows, batch_size, bucket=True, seed=seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -306,10 +322,7 @@ def segment(
     model: nn.Module, vocab: Vocab, texts: Sequence[str], batch_size: int = 256
 ) -> list[list[str]]:
     """Segment every text into words with a trained tagger (whitespace is dropped)."""
-    if isinstance(texts, str):
-        raise TypeError(
-            f"segment 需要文本的列表，收到的是一个字符串 {texts!r:.30}；请写成 [text]。"
-        )
+    check_strings("texts", texts, "segment 需要文本的列表；单个文本请写成 [text]。")
     chars = [char_tokenize(text) for text in texts]
     tag_ids = predict_tags(model, [vocab.encode(c) for c in chars], batch_size)
     return [
@@ -321,6 +334,7 @@ def segmentation_scores(
     model: nn.Module, vocab: Vocab, sentences: Sequence[Sequence[str]]
 ) -> tuple[float, float, float]:
     """Word-level precision, recall and F1 of ``model`` on gold-segmented sentences."""
+    check_token_lists("sentences", sentences, "每句是分好词的词列表，例如 ['中国', '人']。")
     predicted = segment(model, vocab, ["".join(words) for words in sentences])
     return segmentation_prf(sentences, predicted)
 
@@ -330,7 +344,9 @@ def matched_hidden_size(
 ) -> int:
     """The hidden size h whose model ``build(h)`` has a parameter count ``count(model)``
     closest to ``target`` (the count must grow with h)."""
+    check_callable("build", build, "build(h) 返回隐藏层大小为 h 的模型。")
     check_positive_int("target", target, "target 是目标参数量。")
+    check_callable("count", count, "count(model) 返回模型的参数量。")
     low, high = 1, 2
     while count(build(high)) < target:
         low, high = high, high * 2

@@ -18,7 +18,13 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from seqbook.checks import check_positive, check_positive_int
+from seqbook.checks import (
+    check_bool,
+    check_instance,
+    check_int_at_least,
+    check_positive,
+    check_positive_int,
+)
 from seqbook.data import load_tatoeba
 from seqbook.losses import sequence_cross_entropy
 from seqbook.nn import AttentionDecoder, Decoder, Encoder, Seq2Seq
@@ -44,6 +50,8 @@ def build_vocab(sentences: Sequence[Sequence[str]], min_freq: int = 1) -> Vocab:
 
 def encode_pairs(pairs: Sequence[Pair], src_vocab: Vocab, tgt_vocab: Vocab) -> list[tuple[list[int], list[int]]]:
     """Token pairs as id pairs; the target is wrapped in <bos> ... <eos>."""
+    check_instance("src_vocab", src_vocab, Vocab)
+    check_instance("tgt_vocab", tgt_vocab, Vocab)
     if BOS not in tgt_vocab or EOS not in tgt_vocab:
         raise ValueError(f"目标词表缺少 {BOS} 或 {EOS}；请用 build_vocab(...) 建表。")
     bos, eos = tgt_vocab[BOS], tgt_vocab[EOS]
@@ -106,6 +114,7 @@ def load_translation(val_size: int = 1000, test_size: int = 2000, seed: int = 0)
     """
     check_positive_int("val_size", val_size)
     check_positive_int("test_size", test_size)
+    check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
     groups = group_by_source(load_tatoeba())
     if val_size + test_size >= len(groups):
         raise ValueError(f"val_size 和 test_size 应为正整数，且加起来小于源句数 {len(groups)}。")
@@ -149,6 +158,7 @@ def translation_model(
 ) -> Seq2Seq:
     """The book's Chinese -> English model: a bidirectional GRU encoder and a GRU decoder,
     with additive attention or (``attention=False``) with the encoder's summary only."""
+    check_bool("attention", attention)
     encoder = Encoder(src_vocab_size, embedding_dim, hidden_size)
     decoder_cls = AttentionDecoder if attention else Decoder
     decoder = decoder_cls(tgt_vocab_size, embedding_dim, hidden_size, encoder.output_size, output_hidden=output_hidden)

@@ -9,7 +9,9 @@ from torch.utils.data import DataLoader, Sampler
 
 from seqbook.checks import (
     check_bool,
+    check_callable,
     check_choice,
+    check_int,
     check_int_at_least,
     check_not_empty,
     check_positive_int,
@@ -32,6 +34,7 @@ def pad(
     if max_len is not None:
         check_positive_int("max_len", max_len, "不截断请用 max_len=None。")
     check_choice("truncate", truncate, ("right", "left"))
+    check_int("pad_id", pad_id)
     width = max(len(seq) for seq in sequences) if max_len is None else max_len
     batch = torch.full((len(sequences), width), pad_id, dtype=torch.long)
     for row, seq in enumerate(sequences):
@@ -56,6 +59,8 @@ def collate(
     """
     if len(batch) == 0:
         raise ValueError("collate 收到了空的批次；请检查 Dataset 的长度。")
+    check_int("pad_id", pad_id)
+    check_int("label_pad_id", label_pad_id, "默认的 -100 是交叉熵忽略的标签。")
     has_labels = isinstance(batch[0], tuple) and len(batch[0]) == 2 and _is_sequence(batch[0][0])
     sequences, labels = zip(*batch, strict=True) if has_labels else (batch, None)
     ids = pad(sequences, max_len, pad_id)
@@ -182,6 +187,11 @@ def make_loader(
     """
     check_positive_int("batch_size", batch_size)
     check_not_empty("examples", examples, "没有样本可以分批。")
+    check_bool("bucket", bucket)
+    check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
+    check_callable("collate_fn", collate_fn, "它把一组样本变成张量，默认是 seqbook.text.collate。")
+    if key is not None:
+        check_callable("key", key, "key(样本) 返回分桶用的长度；不传则用词元序列的长度。")
     empty = [i for i, example in enumerate(examples) if len(example[0]) == 0]
     if empty:
         raise ValueError(f"第 {empty[0]} 个样本的词元序列为空（共 {len(empty)} 个）；请先去掉空文本。")

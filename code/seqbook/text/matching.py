@@ -7,6 +7,8 @@ character when no word fits. It is the classic baseline that statistical segment
 
 from collections.abc import Collection
 
+from seqbook.checks import check_positive_int, check_string
+
 
 def forward_max_match(text: str, words: Collection[str], max_len: int | None = None) -> list[str]:
     """Cut ``text`` from left to right, always taking the longest word of ``words``.
@@ -58,8 +60,7 @@ def bidirectional_max_match(
 
 def _check(text: str, words: Collection[str], max_len: int | None) -> int:
     """Validate the arguments; return the maximum match length to use."""
-    if not isinstance(text, str):
-        raise TypeError(f"text 应是一个字符串，收到的是 {type(text).__name__}：{text!r:.50}。")
+    check_string("text", text, allow_empty=True)
     if isinstance(words, str) or not isinstance(words, Collection):
         raise TypeError(
             f"words 应是词的集合，例如 {{'结合', '分子'}}，收到的是 {type(words).__name__}；"
@@ -67,6 +68,5 @@ def _check(text: str, words: Collection[str], max_len: int | None) -> int:
         )
     if max_len is None:
         return max((len(word) for word in words), default=1)
-    if not isinstance(max_len, int) or max_len < 1:
-        raise ValueError(f"max_len 必须是正整数或 None，收到的是 {max_len!r}；例如 max_len=4。")
+    check_positive_int("max_len", max_len, "例如 max_len=4；None 表示用词表中最长的词的长度。")
     return max_len

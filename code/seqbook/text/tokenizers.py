@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jieba
 
-from seqbook.checks import check_positive_int
+from seqbook.checks import check_bool, check_positive_int, check_string, check_strings
 
 jieba.setLogLevel(logging.WARNING)  # hide "Building prefix dict ..." on stderr in notebooks
 
@@ -29,6 +29,7 @@ def word_tokenize(text: str, user_dict: UserDict = None, *, hmm: bool = True) ->
     off jieba's HMM guess for words not in the dictionary.
     """
     _check_text(text)
+    check_bool("hmm", hmm)
     return [word for word in jieba_tokenizer(user_dict).lcut(text, HMM=hmm) if not word.isspace()]
 
 
@@ -45,6 +46,7 @@ def jieba_tokenizer(user_dict: UserDict = None) -> jieba.Tokenizer:
                 "也可以是词语的列表，例如 ['诸葛亮', '孔明']。"
             )
         return _tokenizer_for((path.resolve(), path.stat().st_mtime_ns))
+    check_strings("user_dict", user_dict, "user_dict 是词典文件的路径，或词语的列表，例如 ['诸葛亮', '孔明']。")
     words = tuple(sorted(set(user_dict)))
     not_words = [word for word in words if not isinstance(word, str) or not word.strip()]
     if not_words:
@@ -128,13 +130,13 @@ _NO_SPACE_AFTER = {"(", "[", "$", "#"}
 
 def english_tokenize(text: str) -> list[str]:
     """Words, numbers and punctuation; clitics split off: "Tom's here." -> Tom 's here ."""
-    if not isinstance(text, str):
-        raise TypeError(f"english_tokenize 需要字符串，收到的是 {type(text).__name__}。")
+    check_string("text", text, allow_empty=True, hint="english_tokenize 切分一段英文文本。")
     return _ENGLISH_TOKEN.findall(text)
 
 
 def english_detokenize(tokens: Sequence[str]) -> str:
     """Join tokens into text: no space before punctuation and clitics, quotes attached inside."""
+    check_strings("tokens", tokens, "例如 english_detokenize(['Hi', '!'])。")
     text, quote_open, glue_next = "", False, True
     for token in tokens:
         glue = glue_next or token in _NO_SPACE_BEFORE or token.startswith("'")
@@ -149,7 +151,4 @@ def english_detokenize(tokens: Sequence[str]) -> str:
 
 
 def _check_text(text: str) -> None:
-    if not isinstance(text, str):
-        raise TypeError(f"需要一个字符串，收到的是 {type(text).__name__}：{text!r:.50}。")
-    if not text:
-        raise ValueError("文本是空字符串，没有可以切分的内容；请检查读入的数据。")
+    check_string("text", text, hint="空字符串没有可以切分的内容；请检查读入的数据。")

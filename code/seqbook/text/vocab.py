@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from itertools import chain
 from pathlib import Path
 
-from seqbook.checks import check_positive_int
+from seqbook.checks import check_bool, check_positive_int, check_strings
 
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
@@ -29,10 +29,7 @@ class Vocab:
         self, tokens: Iterable = (), min_freq: int = 1, reserved_tokens: Iterable[str] = ()
     ):
         check_positive_int("min_freq", min_freq, "min_freq=2 表示至少出现两次。")
-        if isinstance(reserved_tokens, str):
-            raise TypeError(
-                f"reserved_tokens 应是词元的列表，例如 ['<bos>', '<eos>']，收到的是字符串 {reserved_tokens!r}。"
-            )
+        check_strings("reserved_tokens", reserved_tokens, "例如 reserved_tokens=['<bos>', '<eos>']。")
         self.min_freq = min_freq
         self.reserved_tokens = tuple(dict.fromkeys([PAD, UNK, *reserved_tokens]))
         # Every counted token with its count, most frequent first, also those below min_freq.
@@ -73,9 +70,10 @@ class Vocab:
         ``skip_special=True`` drops ``<pad>`` and the extra reserved tokens such as ``<bos>``,
         but keeps ``<unk>`` so that unknown words stay visible.
         """
+        check_bool("skip_special", skip_special)
         ids = ids.tolist() if hasattr(ids, "tolist") else list(ids)
         for i in ids:
-            if not isinstance(i, int) or not 0 <= i < len(self):
+            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self):
                 raise ValueError(
                     f"id {i!r} 不在词表中：词表大小为 {len(self)}，合法的 id 是 0 到 {len(self) - 1} 的整数；"
                     "一次只能解码一个序列（一维）。"
@@ -98,6 +96,8 @@ class Vocab:
     @classmethod
     def load(cls, path: str | Path) -> "Vocab":
         """A vocabulary saved by :meth:`save`."""
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"词表文件 {str(path)!r} 不存在；请传入 vocab.save(path) 写出的文件的路径。")
         try:
             state = json.loads(Path(path).read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
