@@ -52,3 +52,26 @@ def test_the_appendix_shows_the_tables():
     assert page.split(START)[1].split(END)[0].strip() == render(TABLES).strip(), (
         "附录《运行时间》中的波动表与 variability.json 不一致：请运行 .venv/bin/python tools/variability.py --render"
     )
+
+
+def test_no_attention_quotes_the_attention_models_book_run():
+    """no-attention compares with the translation notebook's model without retraining it: the
+    numbers it quotes must be that notebook's book run (run 1 of its table), so they can't go
+    stale when the translation notebook changes."""
+    import ast
+    import json
+
+    chapter = ROOT / "chapters" / "07-seq2seq-attention"
+    run1 = {name: q["values"][0] for name, q in
+            json.loads((chapter / "variability.json").read_text(encoding="utf-8"))["translation.ipynb"]["quantities"].items()}
+    quoted = {}
+    for cell in json.loads((chapter / "no-attention.ipynb").read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code" and "ATTENTION" in "".join(cell["source"]):
+            for node in ast.parse("".join(cell["source"])).body:
+                target = node.targets[0] if isinstance(node, ast.Assign) else None
+                if isinstance(target, ast.Name) and target.id.startswith("ATTENTION"):
+                    quoted[target.id] = ast.literal_eval(node.value)
+    assert quoted["ATTENTION"] == {"贪心": round(run1["贪心搜索的 BLEU"], 2),
+                                   "束搜索 k=5": round(run1["束搜索 k=5 的 BLEU"], 2)}
+    groups = ["1-6", "7-9", "10-12", "13-16", "17+"]
+    assert quoted["ATTENTION_BY_LENGTH"] == [round(run1[f"{g} 个字原句的 BLEU（束搜索）"], 1) for g in groups]
