@@ -1,4 +1,4 @@
-"""seqbook.metrics.corpus_bleu and exact_match; BLEU equals sacreBLEU's."""
+"""seqbook.metrics.corpus_bleu, exact_match and paired_bootstrap; BLEU and its signature equal sacreBLEU's."""
 
 import math
 import random
@@ -6,7 +6,7 @@ import random
 import pytest
 import sacrebleu
 
-from seqbook.metrics import corpus_bleu, exact_match, sacrebleu_13a
+from seqbook.metrics import corpus_bleu, exact_match, paired_bootstrap, sacrebleu_13a
 
 WORDS = ["the", "a", "cat", "dog", "sat", "on", "mat", "is", "big"]
 
@@ -91,6 +91,52 @@ def test_sacrebleu_13a_equals_sacrebleu_on_detokenized_text():
     refs = [[sentence(), sentence()] for _ in range(40)]
     theirs = sacrebleu.corpus_bleu(hyps, [[r[0] for r in refs], [r[1] for r in refs]])
     assert sacrebleu_13a(hyps, refs).score == pytest.approx(theirs.score, abs=1e-9)
+
+
+@pytest.mark.parametrize("max_refs", [1, 2, 3])
+def test_the_signature_is_sacrebleus(max_refs):
+    rng = random.Random(max_refs)
+    hyps, refs = random_corpus(rng, 30, max_refs)
+    texts = [" ".join(h) + "." for h in hyps]
+    ref_texts = [[" ".join(r) + "." for r in sentence_refs] for sentence_refs in refs]
+    bleu = sacrebleu.BLEU()
+    bleu.corpus_score(texts, as_sacrebleu_streams([[r.split() for r in s] for s in ref_texts], max_refs))
+    ours = sacrebleu_13a(texts, ref_texts)
+    assert ours.signature == bleu.get_signature().format()
+    assert ours.signature in str(ours)
+
+
+def toy_systems(size=200, seed=0):
+    """References, a system that copies the first reference of every other sentence, and a worse one."""
+    rng = random.Random(seed)
+    refs = [[" ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 10)))] for _ in range(size)]
+    good = [r[0] if i % 2 else " ".join(rng.choice(WORDS) for _ in range(6)) for i, r in enumerate(refs)]
+    bad = [" ".join(rng.choice(WORDS) for _ in range(6)) for _ in refs]
+    return good, bad, refs
+
+
+def test_paired_bootstrap_brackets_the_difference_of_corpus_bleu():
+    good, bad, refs = toy_systems()
+    result = paired_bootstrap(good, bad, refs, samples=500, seed=1)
+    assert result.difference == pytest.approx(sacrebleu_13a(good, refs).score - sacrebleu_13a(bad, refs).score)
+    assert 0 < result.low < result.difference < result.high and result.a_wins == 1.0
+    assert paired_bootstrap(good, bad, refs, samples=500, seed=1) == result  # the seed fixes the draws
+    swapped = paired_bootstrap(bad, good, refs, samples=500, seed=1)
+    assert (swapped.low, swapped.high, swapped.a_wins) == pytest.approx((-result.high, -result.low, 0.0))
+
+
+def test_paired_bootstrap_of_a_system_against_itself_is_zero():
+    good, _, refs = toy_systems()
+    result = paired_bootstrap(good, good, refs, samples=200)
+    assert (result.difference, result.low, result.high, result.a_wins) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_paired_bootstrap_explains_bad_input():
+    good, bad, refs = toy_systems(size=5)
+    with pytest.raises(ValueError, match="一样多"):
+        paired_bootstrap(good, bad[:4], refs)
+    with pytest.raises(ValueError, match="confidence"):
+        paired_bootstrap(good, bad, refs, confidence=1.0)
 
 
 def test_exact_match_counts_whole_sequences():

@@ -3,7 +3,7 @@
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import torch
@@ -12,6 +12,7 @@ from seqbook.checks import (
     check_bool,
     check_choice,
     check_int,
+    check_int_at_least,
     check_number,
     check_positive_int,
     check_strings,
@@ -128,14 +129,16 @@ class BLEUScore:
     ref_len: int  # tokens in the closest reference of every hypothesis
     matches: tuple[int, ...]  # clipped n-gram matches, n = 1..max_order
     totals: tuple[int, ...]  # n-grams in the hypotheses, n = 1..max_order
+    signature: str = ""  # sacreBLEU's description of how the score was computed, if it applies
 
     def __str__(self) -> str:
         precisions = "/".join(f"{p:.1f}" for p in self.precisions)
         ratio = self.hyp_len / self.ref_len if self.ref_len else 0.0
-        return (
+        text = (
             f"BLEU = {self.score:.2f} {precisions} (BP = {self.brevity_penalty:.3f} "
             f"ratio = {ratio:.3f} hyp_len = {self.hyp_len} ref_len = {self.ref_len})"
         )
+        return f"{text}  [{self.signature}]" if self.signature else text
 
 
 def _ngram_counts(tokens: Sequence[str], max_order: int) -> Counter:
@@ -206,25 +209,32 @@ def corpus_bleu(
         )
     if isinstance(hypotheses, str):
         raise TypeError("hypotheses 应是词元列表的列表，收到的是一个字符串；请先分词。")
-    matches, totals = [0] * max_order, [0] * max_order
-    hyp_len = ref_len = 0
-    for index, (hyp, refs) in enumerate(zip(hypotheses, references, strict=True)):
-        if isinstance(hyp, str):
-            raise TypeError(
-                f"第 {index} 句译文是字符串 {hyp!r:.40}；corpus_bleu 需要词元列表，请先分词（例如 hyp.split()）。"
-            )
-        _check_tokens(hyp, index)
-        refs = _as_references(refs, index)
-        max_ref_counts: Counter = Counter()
-        for ref in refs:
-            for ngram, count in _ngram_counts(ref, max_order).items():
-                max_ref_counts[ngram] = max(max_ref_counts[ngram], count)
-        for ngram, count in _ngram_counts(hyp, max_order).items():
-            totals[len(ngram) - 1] += count
-            matches[len(ngram) - 1] += min(count, max_ref_counts[ngram])
-        hyp_len += len(hyp)
-        ref_len += min((abs(len(ref) - len(hyp)), len(ref)) for ref in refs)[1]
+    statistics = [_sentence_statistics(hyp, refs, index, max_order)
+                  for index, (hyp, refs) in enumerate(zip(hypotheses, references, strict=True))]
+    matches = [sum(column) for column in zip(*(m for m, _, _, _ in statistics), strict=True)] or [0] * max_order
+    totals = [sum(column) for column in zip(*(t for _, t, _, _ in statistics), strict=True)] or [0] * max_order
+    hyp_len, ref_len = sum(st[2] for st in statistics), sum(st[3] for st in statistics)
     return _bleu_from_counts(matches, totals, hyp_len, ref_len, smooth, smooth_value, effective_order)
+
+
+def _sentence_statistics(hyp, refs, index: int, max_order: int) -> tuple[list[int], list[int], int, int]:
+    """One sentence's clipped matches and totals per order, its length and its closest reference length."""
+    if isinstance(hyp, str):
+        raise TypeError(
+            f"第 {index} 句译文是字符串 {hyp!r:.40}；corpus_bleu 需要词元列表，请先分词（例如 hyp.split()）。"
+        )
+    _check_tokens(hyp, index)
+    refs = _as_references(refs, index)
+    max_ref_counts: Counter = Counter()
+    for ref in refs:
+        for ngram, count in _ngram_counts(ref, max_order).items():
+            max_ref_counts[ngram] = max(max_ref_counts[ngram], count)
+    matches, totals = [0] * max_order, [0] * max_order
+    for ngram, count in _ngram_counts(hyp, max_order).items():
+        totals[len(ngram) - 1] += count
+        matches[len(ngram) - 1] += min(count, max_ref_counts[ngram])
+    closest = min((abs(len(ref) - len(hyp)), len(ref)) for ref in refs)[1]
+    return matches, totals, len(hyp), closest
 
 
 def _bleu_from_counts(matches, totals, hyp_len, ref_len, smooth, smooth_value, effective_order):
@@ -273,16 +283,103 @@ def sacrebleu_13a(hypotheses: Sequence[str], references: Sequence[Sequence[str]]
     """Corpus BLEU of detokenized text, tokenized by sacreBLEU's standard '13a' tokenizer.
 
     ``references[i]`` lists the reference translations of ``hypotheses[i]`` (one or more).
-    Equals ``sacrebleu.corpus_bleu`` with its defaults (13a, exp smoothing, case-sensitive).
+    Equals ``sacrebleu.corpus_bleu`` with its defaults (13a, exp smoothing, case-sensitive),
+    and carries sacreBLEU's signature, so that a reader can tell how the score was computed.
     """
+    _check_texts(hypotheses, references)
+    hyps, refs = _tokenize_13a(hypotheses, references)
+    return replace(corpus_bleu(hyps, refs), signature=sacrebleu_signature(references))
+
+
+def sacrebleu_signature(references: Sequence[Sequence[str]]) -> str:
+    """sacreBLEU's signature of ``sacrebleu_13a`` on these references, e.g.
+    ``nrefs:var|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0`` ("var": the sentences
+    have different numbers of references)."""
+    import sacrebleu
+
+    counts = {len(refs) for refs in references}
+    nrefs = counts.pop() if len(counts) == 1 else "var"
+    return f"nrefs:{nrefs}|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+
+
+def _tokenize_13a(hypotheses, references) -> tuple[list[list[str]], list[list[list[str]]]]:
     from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 
     tokenize = Tokenizer13a()
-    _check_texts(hypotheses, references)
-    return corpus_bleu(
+    return (
         [tokenize(h.rstrip()).split() for h in hypotheses],
         [[tokenize(r.rstrip()).split() for r in refs] for refs in references],
     )
+
+
+@dataclass(frozen=True)
+class BootstrapInterval:
+    """The BLEU difference of system A minus system B, with a bootstrap confidence interval."""
+
+    difference: float  # on the whole test set
+    low: float
+    high: float
+    a_wins: float  # the fraction of resampled test sets on which A scores higher
+    samples: int
+    confidence: float
+
+    def __str__(self) -> str:
+        return (
+            f"BLEU 差 {self.difference:+.2f}，{self.confidence:.0%} 区间 [{self.low:+.2f}, {self.high:+.2f}]"
+            f"（{self.samples} 次重抽样中 A 更高的比例 {self.a_wins:.1%}）"
+        )
+
+
+def paired_bootstrap(
+    hypotheses_a: Sequence[str],
+    hypotheses_b: Sequence[str],
+    references: Sequence[Sequence[str]],
+    *,
+    samples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> BootstrapInterval:
+    """Paired bootstrap resampling (Koehn 2004) of ``sacrebleu_13a`` for two systems.
+
+    Each resample draws as many test sentences as there are, with replacement, and scores
+    both systems on the same draw; the interval holds the central ``confidence`` of the
+    ``samples`` differences. Per-sentence n-gram statistics are computed once and summed per
+    draw, so a thousand resamples of a few thousand sentences take well under a second.
+    """
+    check_positive_int("samples", samples, "例如 samples=1000。")
+    check_number("confidence", confidence, low=0, high=1, low_open=True, high_open=True, hint="例如 confidence=0.95。")
+    check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
+    if not (len(hypotheses_a) == len(hypotheses_b) == len(references)) or not references:
+        raise ValueError(
+            f"两个系统的译文和参考译文应一样多且不为空，实际为 {len(hypotheses_a)}、{len(hypotheses_b)} 和 {len(references)} 句。"
+        )
+    _check_texts(hypotheses_a, references)
+    _check_texts(hypotheses_b, references)
+    table_a, table_b = (_statistics_table(hyps, references) for hyps in (hypotheses_a, hypotheses_b))
+    generator = torch.Generator().manual_seed(seed)
+    draws = torch.randint(len(references), (samples, len(references)), generator=generator)
+    a_scores = [_bleu_of_row(row) for row in table_a[draws].sum(dim=1)]
+    b_scores = [_bleu_of_row(row) for row in table_b[draws].sum(dim=1)]
+    differences = torch.tensor(a_scores, dtype=torch.float64) - torch.tensor(b_scores, dtype=torch.float64)
+    tail = (1 - confidence) / 2
+    low, high = torch.quantile(differences, torch.tensor([tail, 1 - tail], dtype=torch.float64)).tolist()
+    whole = _bleu_of_row(table_a.sum(dim=0)) - _bleu_of_row(table_b.sum(dim=0))
+    return BootstrapInterval(whole, low, high, (differences > 0).double().mean().item(), samples, confidence)
+
+
+def _statistics_table(hypotheses, references) -> torch.Tensor:
+    """One row per sentence: 4 matches, 4 totals, hypothesis length, closest reference length."""
+    hyps, refs = _tokenize_13a(hypotheses, references)
+    rows = []
+    for index, (hyp, sentence_refs) in enumerate(zip(hyps, refs, strict=True)):
+        matches, totals, hyp_len, ref_len = _sentence_statistics(hyp, sentence_refs, index, 4)
+        rows.append([*matches, *totals, hyp_len, ref_len])
+    return torch.tensor(rows, dtype=torch.int64)
+
+
+def _bleu_of_row(row: torch.Tensor) -> float:
+    values = row.tolist()
+    return _bleu_from_counts(values[:4], values[4:8], values[8], values[9], "exp", None, False).score
 
 
 def _check_texts(hypotheses, references) -> None:
