@@ -13,7 +13,10 @@ from seqbook.tasks.translation import (
     build_vocab,
     encode_pairs,
     group_by_source,
+    linked_groups,
     load_translation,
+    normalize_chinese,
+    normalize_english,
     prepare_translation,
     seq2seq_loader,
     seq2seq_loss,
@@ -59,14 +62,28 @@ def test_group_by_source_collects_translations_and_drops_exact_duplicates():
     assert group_by_source(pairs) == [("你好。", ["Hi.", "Hello."]), ("跑。", ["Run."])]
 
 
+def test_normalisation_ignores_script_case_and_punctuation():
+    assert normalize_chinese("「你好！」 說。") == normalize_chinese("你好说") == "你好说"
+    assert normalize_english("Don't go!") == normalize_english("don’t  go.") == "don't go"
+
+
+def test_linked_groups_join_groups_through_shared_normalised_sentences():
+    groups = [("你好。", ["Hi."]), ("您好！", ["hi"]), ("說吧。", ["Speak."]), ("说吧", ["Talk."]), ("跑", ["Run."])]
+    clusters = sorted(sorted(chinese for chinese, _ in cluster) for cluster in linked_groups(groups))
+    assert clusters == [["你好。", "您好！"], ["說吧。", "说吧"], ["跑"]]
+
+
 @needs("tatoeba-cmn-eng")
-def test_load_translation_splits_by_source_sentence():
-    data = load_translation(val_size=500, test_size=1000, seed=0)
-    train_sources = {chinese for chinese, _ in data.train}
+@pytest.mark.parametrize(("val_size", "test_size", "seed"), [(500, 1000, 0), (1000, 2000, 0), (1000, 2000, 3)])
+def test_load_translation_keeps_every_normalised_test_sentence_out_of_training(val_size, test_size, seed):
+    data = load_translation(val_size=val_size, test_size=test_size, seed=seed)
     test_sources = [chinese for chinese, _ in data.test]
-    assert len(test_sources) == len(set(test_sources)) == 1000 and len(data.val) == 500
-    assert not train_sources & set(test_sources)
-    assert not train_sources & {chinese for chinese, _ in data.val}
+    assert len(test_sources) == len(set(test_sources)) == test_size and len(data.val) == val_size
+    train_chinese = {normalize_chinese(chinese) for chinese, _ in data.train}
+    train_english = {normalize_english(english) for _, english in data.train}
+    for held_out in (data.val, data.test):
+        assert not any(normalize_chinese(chinese) in train_chinese for chinese, _ in held_out)
+        assert not any(normalize_english(ref) in train_english for _, refs in held_out for ref in refs)
     total = len(data.train) + sum(len(refs) for _, refs in data.val + data.test)
     assert total == 29155 - 100  # every pair once, the 100 exact duplicates once
     assert any(len(refs) > 1 for _, refs in data.test)

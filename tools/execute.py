@@ -7,6 +7,9 @@ seqbook code it ran, so that a test can tell when committed outputs have gone st
 The fingerprint is stored in the notebook's metadata under "seqbook": the SHA-256 of each
 seqbook source file the kernel had imported when the notebook finished, plus the machine it
 ran on. ``tests/test_fingerprint.py`` recomputes the hashes and fails when a file changed.
+
+Notebooks run with SEQBOOK_SAVE_OUTPUTS=1, so that the translation notebook saves its test
+outputs for no-attention, which therefore runs after it.
 """
 
 import hashlib
@@ -21,6 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "code"
 METADATA_KEY = "seqbook"
+
+# A notebook that reads what another one saves runs after it.
+RUNS_AFTER = {"no-attention.ipynb": "translation.ipynb"}
 
 # Run in the kernel after the last cell: which seqbook modules did the notebook import?
 _LOADED_MODULES = (
@@ -80,6 +86,7 @@ def execute(path: Path) -> None:
 
 def run_child(path: Path) -> tuple[Path, int, str]:
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}  # Agg would hide the plots
+    env["SEQBOOK_SAVE_OUTPUTS"] = "1"
     done = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True,
                           check=False, env=env)
     return path, done.returncode, done.stderr
@@ -97,15 +104,18 @@ def main(argv: list[str]) -> None:
         paths = [Path(a).resolve() for a in argv]
     if not paths:
         sys.exit(__doc__)
+    names = {path.name for path in paths}
+    later = [path for path in paths if RUNS_AFTER.get(path.name) in names]
     failed = []
     jobs = int(os.environ.get("JOBS", "2"))
-    with ThreadPoolExecutor(jobs) as pool:
-        for path, code, stderr in pool.map(run_child, paths):
-            name = path.relative_to(ROOT)
-            print(f"{'✓' if code == 0 else '✗'} {name}", flush=True)
-            if code:
-                failed.append(name)
-                print(stderr[-3000:], file=sys.stderr)
+    for wave in ([path for path in paths if path not in later], later):
+        with ThreadPoolExecutor(jobs) as pool:
+            for path, code, stderr in pool.map(run_child, wave):
+                name = path.relative_to(ROOT)
+                print(f"{'✓' if code == 0 else '✗'} {name}", flush=True)
+                if code:
+                    failed.append(name)
+                    print(stderr[-3000:], file=sys.stderr)
     if failed:
         sys.exit(f"{len(failed)} 个笔记本执行失败：" + "，".join(map(str, failed)))
 

@@ -2,19 +2,22 @@
 
 Chapter 7 "translates" Chinese numerals into Arabic ones and Chinese sentences into English
 ones; both are pairs of token lists. This module holds what they share (``build_vocab``,
-``encode_pairs``, ``seq2seq_loader``, ``seq2seq_loss``), and for Tatoeba the split by
-Chinese source sentence (``load_translation``, so no test source occurs in training),
+``encode_pairs``, ``seq2seq_loader``, ``seq2seq_loss``), and for Tatoeba a split that keeps
+every normalised test sentence out of training (``load_translation``),
 tokens and vocabularies (``prepare_translation``), the book's model (``translation_model``)
 and its training recipe (``train_translation``). Decoding is ``seqbook.decode.translate``;
 BLEU is ``seqbook.metrics.sacrebleu_13a`` and ``bleu_by_length``.
 """
 
 import random
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 import torch
+from opencc import OpenCC
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -104,13 +107,56 @@ def group_by_source(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, list[st
     return [(chinese, list(english)) for chinese, english in groups.items()]
 
 
-def load_translation(val_size: int = 1000, test_size: int = 2000, seed: int = 0) -> TranslationData:
-    """Tatoeba cmn-eng as Chinese -> English, split by distinct Chinese sentence.
+@cache
+def _to_simplified() -> OpenCC:
+    return OpenCC("t2s")
 
-    The distinct source sentences are shuffled with ``seed``; the first ``test_size`` are the
-    test set, the next ``val_size`` the validation set, the rest the training set. A source
-    sentence with several translations lands in one part with all of them, so no test source
-    occurs in training.
+
+def normalize_chinese(text: str) -> str:
+    """The sentence in Simplified script without punctuation, symbols or spaces: 「你好！」 -> 你好."""
+    simplified = _to_simplified().convert(text)
+    return "".join(c for c in simplified if not unicodedata.category(c).startswith(("P", "S", "Z")))
+
+
+def normalize_english(text: str) -> str:
+    """Lower-case words and numbers only: "Don't go!" -> "don't go"."""
+    return " ".join(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("\u2019", "'")))
+
+
+def linked_groups(groups: Sequence[tuple[str, list[str]]]) -> list[list[tuple[str, list[str]]]]:
+    """Source groups joined when they share a normalised source or a normalised translation.
+
+    Two groups end up in one cluster if a chain of shared normalised sentences links them, so
+    splitting by cluster keeps every normalised sentence on one side of the split.
+    """
+    parent = list(range(len(groups)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_seen: dict[tuple[str, str], int] = {}
+    for index, (chinese, translations) in enumerate(groups):
+        keys = [("zh", normalize_chinese(chinese))] + [("en", normalize_english(e)) for e in translations]
+        for key in keys:
+            parent[root(index)] = root(first_seen.setdefault(key, index))
+    clusters: dict[int, list] = {}
+    for index, group in enumerate(groups):
+        clusters.setdefault(root(index), []).append(group)
+    return list(clusters.values())
+
+
+def load_translation(val_size: int = 1000, test_size: int = 2000, seed: int = 0) -> TranslationData:
+    """Tatoeba cmn-eng as Chinese -> English, split so that nothing in the test set was seen.
+
+    Pairs are grouped by Chinese source and the groups shuffled with ``seed``; groups that share
+    a source or a translation after normalisation (script, case and punctuation ignored) are
+    linked into clusters (``linked_groups``). Whole clusters are dealt out, in the order of
+    their first group, until the test set has ``test_size`` sources and the validation set
+    ``val_size``; the rest is training data. No normalised test source or test reference
+    therefore occurs in training.
     """
     check_positive_int("val_size", val_size)
     check_positive_int("test_size", test_size)
@@ -119,8 +165,17 @@ def load_translation(val_size: int = 1000, test_size: int = 2000, seed: int = 0)
     if val_size + test_size >= len(groups):
         raise ValueError(f"val_size 和 test_size 应为正整数，且加起来小于源句数 {len(groups)}。")
     random.Random(seed).shuffle(groups)
-    test, val, rest = groups[:test_size], groups[test_size : test_size + val_size], groups[test_size + val_size :]
-    train = [(chinese, english) for chinese, translations in rest for english in translations]
+    clusters = linked_groups(groups)  # in the order of their first group
+    test: list[tuple[str, list[str]]] = []
+    val: list[tuple[str, list[str]]] = []
+    train: list[tuple[str, str]] = []
+    for cluster in clusters:
+        if len(test) + len(cluster) <= test_size:
+            test += cluster
+        elif len(val) + len(cluster) <= val_size:
+            val += cluster
+        else:
+            train += [(chinese, english) for chinese, translations in cluster for english in translations]
     return TranslationData(train, val, test)
 
 
