@@ -153,7 +153,7 @@ def test_bad_input(cls):
         cell(torch.zeros(5, 2, INPUT))
     with pytest.raises(ValueError, match=r"input_size=3，实际为 7（输入形状 \(2, 7\)）"):
         cell(torch.zeros(2, 7))
-    with pytest.raises(TypeError, match="输入应为张量.*list"):
+    with pytest.raises(TypeError, match="input 应为张量.*list"):
         cell([1.0, 2.0, 3.0])
 
 

@@ -131,11 +131,7 @@ class RNNCellBase(nn.Module):
     def _check(self, input, hx) -> tuple[Tensor, ...] | None:
         """Check input and hx; return hx as a tuple of tensors (or None)."""
         name = type(self).__name__
-        if not isinstance(input, Tensor):
-            raise TypeError(
-                f"{name} 的输入应为张量（torch.Tensor），实际为 {type(input).__name__}。"
-            )
-        check_float_input("input", input)  # token ids need an nn.Embedding first
+        check_float_input("input", input)  # a tensor of floats: token ids need an nn.Embedding first
         if input.dim() not in (1, 2):
             raise ValueError(
                 f"{name} 的输入应为 2 维 (batch, input_size) 或 1 维 (input_size,)（无批次），"
