@@ -36,15 +36,24 @@ TABLE = "variability.json"
 
 def runs() -> list[dict]:
     """The perturbations: (seed offset, CPU kernels, threads). ``native`` is what PyTorch
-    picks for this CPU; ``default`` kernels exist on every CPU, ``avx2`` on most x86-64 ones."""
-    other = other_kernels()
+    picks for this CPU; ``default`` kernels exist on every CPU, ``avx2`` on most x86-64 ones.
+    On an AVX512 CPU the runs cover all three kernel sets (AVX512, AVX2, default). The
+    tables name the kernels this CPU picked, so that runs on different machines can be told apart."""
+    native, other = native_kernels(), other_kernels()
     return [
-        {"seed_offset": 0, "kernels": "native", "threads": 1},
-        {"seed_offset": 0, "kernels": "native", "threads": 2},
+        {"seed_offset": 0, "kernels": native, "threads": 1},
+        {"seed_offset": 0, "kernels": native, "threads": 2},
         {"seed_offset": 1, "kernels": other, "threads": 1},
-        {"seed_offset": 2, "kernels": "native", "threads": 1},
-        {"seed_offset": 3, "kernels": other, "threads": 2},
+        {"seed_offset": 2, "kernels": native, "threads": 1},
+        {"seed_offset": 3, "kernels": "default", "threads": 2},
     ]
+
+
+def native_kernels() -> str:
+    """The CPU kernels PyTorch picks on this CPU, as ATEN_CPU_CAPABILITY names them."""
+    import torch
+
+    return torch.backends.cpu.get_cpu_capability().lower()
 
 
 def other_kernels() -> str:
@@ -70,7 +79,7 @@ def environment(run: dict, record: Path) -> dict:
     env = dict(os.environ, SEQBOOK_SEED_OFFSET=str(run["seed_offset"]), SEQBOOK_RECORD=str(record),
                OMP_NUM_THREADS=str(run["threads"]), OMP_WAIT_POLICY="PASSIVE", MPLBACKEND="Agg")
     env.pop("ATEN_CPU_CAPABILITY", None)
-    if run["kernels"] != "native":
+    if run["kernels"] not in ("native", native_kernels()):
         env["ATEN_CPU_CAPABILITY"] = run["kernels"]
     return env
 
