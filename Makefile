@@ -1,7 +1,7 @@
 # 《序列模型：从分词到注意力》: two commands for readers, a few more for authors.
 #   make book   build the HTML book into _build/html (creates .venv and installs on first use;
 #               needs no root and no Chinese font: it executes nothing)
-#   make test   lint, build the book with warnings as errors, unit + structure tests, nbval
+#   make test   lint (ruff, actionlint), build the book with warnings as errors, unit + structure tests, nbval
 #   make bench  execute every notebook, record time and memory in the run-time appendix
 #   make variability  execute every notebook under 5 perturbations (seed, CPU kernels, threads)
 #               and write the spread of every checked quantity to chapters/*/variability.json
@@ -39,6 +39,7 @@ book: $(VENV)/.installed
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/python tools/colab_cell.py --check
+	$(BIN)/python tools/actionlint.py
 
 test: lint
 	$(BIN)/jupyter-book build . --all --warningiserror --keep-going --quiet
