@@ -7,6 +7,7 @@
 #               and write the spread of every checked quantity to chapters/*/variability.json
 #   make test-robust  nbval over the training notebooks with another seed and other CPU kernels
 #   make execute      re-execute notebooks for committing (NOTEBOOKS=path ..., default all)
+#   make lock         pin every package in requirements.lock after requirements.txt changed
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -17,13 +18,18 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.c
 SIDE_BY_SIDE := OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
 NOTEBOOKS ?= --all
 
-.PHONY: book test test-robust lint bench variability execute colab-cells setup clean
+.PHONY: book test test-robust lint lock bench variability execute colab-cells setup clean
 
-$(VENV)/.installed: requirements.txt code/pyproject.toml
+# Installs from the lock (every version pinned), so that CI, Binder and readers get the same
+# packages; `make lock` rewrites it after requirements.txt changes.
+$(VENV)/.installed: requirements.lock code/pyproject.toml
 	@sh tools/make-venv.sh "$(PYTHON)" "$(VENV)"
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install -r requirements.lock
 	@touch $@
+
+lock: $(VENV)/.installed
+	$(BIN)/python tools/lock.py
 
 setup: $(VENV)/.installed
 	@sh tools/ensure-cjk-font.sh "$(BIN)/python"
