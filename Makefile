@@ -1,7 +1,8 @@
 # 《序列模型：从分词到注意力》: two commands for readers, a few more for authors.
 #   make book   build the HTML book into _build/html (creates .venv and installs on first use;
 #               needs no root and no Chinese font: it executes nothing)
-#   make test   lint (ruff, actionlint), build the book with warnings as errors, unit + structure tests, nbval
+#   make pdf    the book as one PDF through XeLaTeX (installs TeX Live when root)
+#   make test   lint (ruff, actionlint), the PDF, the book with warnings as errors, unit + structure tests, nbval
 #   make bench  execute every notebook, record time and memory in the run-time appendix
 #   make variability  execute every notebook under 5 perturbations (seed, CPU kernels, threads)
 #               and write the spread of every checked quantity to chapters/*/variability.json
@@ -18,7 +19,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.c
 SIDE_BY_SIDE := OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
 NOTEBOOKS ?= --all
 
-.PHONY: book test test-robust lint lock bench variability execute colab-cells setup clean
+.PHONY: book pdf test test-robust lint lock bench variability execute colab-cells setup clean
 
 # Installs from the lock (every version pinned), so that CI, Binder and readers get the same
 # packages; `make lock` rewrites it after requirements.txt changes.
@@ -42,12 +43,21 @@ book: $(VENV)/.installed
 	@echo
 	@echo "全书已生成，用浏览器打开：file://$(CURDIR)/_build/html/index.html"
 
+# The whole book as one PDF (_build/latex/seqbook.pdf) through XeLaTeX; needs TeX Live with the
+# Chinese packages, which tools/ensure-latex.sh installs when root or names otherwise. Build it
+# before `make book` and the HTML links it from the sidebar.
+pdf: $(VENV)/.installed
+	@sh tools/ensure-latex.sh
+	$(BIN)/jupyter-book build . --builder pdflatex --keep-going
+	@echo
+	@echo "PDF 已生成：$(CURDIR)/_build/latex/seqbook.pdf"
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/python tools/colab_cell.py --check
 	$(BIN)/python tools/actionlint.py
 
-test: lint
+test: lint pdf
 	$(BIN)/jupyter-book build . --all --warningiserror --keep-going --quiet
 	$(SIDE_BY_SIDE) $(BIN)/pytest -n $(JOBS) --dist loadfile $(NBVAL) tests chapters
 

@@ -22,3 +22,10 @@ def test_test_still_treats_warnings_as_errors_and_checks_the_font():
     commands = dry_run("test")
     assert "--warningiserror" in commands
     assert "ensure-cjk-font" in commands
+
+
+def test_book_needs_no_latex_and_test_builds_the_pdf():
+    assert "ensure-latex" not in dry_run("book")
+    commands = dry_run("test")
+    assert "ensure-latex" in commands and "--builder pdflatex" in commands
+    assert commands.index("--builder pdflatex") < commands.index("pytest")  # tests/test_pdf.py reads it
