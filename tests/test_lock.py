@@ -47,3 +47,21 @@ def test_the_environment_is_the_lock():
     differ = {name: (version, installed.get(name)) for name, version in LOCK.items()
               if installed.get(name, "").split("+")[0] != version}
     assert not differ, f"这个环境与 requirements.lock 不同（锁定的版本, 安装的版本）：{differ}"
+
+
+# The oldest Python the book supports: Debian 12's (tools/make-venv.sh checks for it).
+OLDEST_PYTHON = "3.11.2"
+
+
+def test_every_locked_package_installs_on_the_oldest_python():
+    """pip-compile resolves for the Python that runs it; a pin that needs a newer one (soupsieve
+    4.x needs 3.11.5) would break `make book` on a stock Debian 12."""
+    from packaging.specifiers import SpecifierSet
+
+    too_new = {}
+    for dist in metadata.distributions():
+        name = re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
+        needs = dist.metadata["Requires-Python"]
+        if name in LOCK and needs and not SpecifierSet(needs).contains(OLDEST_PYTHON):
+            too_new[name] = needs
+    assert not too_new, f"这些锁定的版本装不到 Python {OLDEST_PYTHON} 上，请在 requirements.txt 里限制版本：{too_new}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env sh
-# Create the virtual environment VENV with PYTHON (3.10 or newer), installing Debian's
+# Create the virtual environment VENV with PYTHON (3.11 or newer), installing Debian's
 # python3-venv first when it is missing and we are root. Usage: tools/make-venv.sh PYTHON VENV
 set -e
 PYTHON=$1
@@ -9,8 +9,8 @@ if ! command -v "$PYTHON" >/dev/null 2>&1; then
     echo "找不到 $PYTHON。请安装 Python 3.11（Debian/Ubuntu：sudo apt-get install python3），或用 make PYTHON=/path/to/python3 指定。"
     exit 1
 fi
-"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || {
-    echo "$PYTHON 的版本是 $("$PYTHON" -V 2>&1)，本书需要 Python 3.10 或更新（推荐 3.11）。"
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+    echo "$PYTHON 的版本是 $("$PYTHON" -V 2>&1)，本书需要 Python 3.11 或更新（Debian 12 自带的 3.11.2 即可）。"
     exit 1
 }
 if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
