@@ -7,25 +7,35 @@ import torch
 
 from seqbook.data import EntityDict
 from seqbook.embeddings import (
+    CBOW,
+    GloVe,
     SkipGram,
     WordCorpus,
     alias_at_k,
     alias_hits,
     alias_queries,
+    bootstrap_by_group,
+    cbow_examples,
+    context_mean,
     cooccurrence,
     cosine_similarity,
+    glove_weight,
     is_word,
     keep_probabilities,
     names_of_type,
     nearest,
+    negative_sampling_loss,
     pca,
     persons_with_aliases,
     ppmi,
     ppmi_svd,
     prepare_corpus,
+    query_persons,
     skipgram_pairs,
     split_persons,
     top_neighbours,
+    train_cbow,
+    train_glove,
     train_skipgram,
     truncated_svd,
     type_agreement,
@@ -345,3 +355,220 @@ def test_pca_finds_the_direction_of_largest_variance():
     assert projected[:, 1].abs().max() < 0.01
     with pytest.raises(ValueError, match="二维"):
         pca(torch.ones(3), 2)
+
+
+# ---------------------------------------------------------------- shared by skip-gram and CBOW
+
+
+def two_topics() -> WordCorpus:
+    """Two "topics" that never mix: a model should put the words of one topic closer together."""
+    return corpus_of([list("abcd" * 30), list("wxyz" * 30)] * 2)
+
+
+def topic_gap(vectors: torch.Tensor, corpus: WordCorpus) -> float:
+    """Mean cosine within the topics minus the mean cosine across them."""
+    ids = corpus.vocab.encode(list("abcdwxyz"))
+    cos = cosine_similarity(vectors[ids], vectors[ids])
+    within = (cos[:4, :4].sum() - 4 + cos[4:, 4:].sum() - 4) / 24
+    return float(within - cos[:4, 4:].mean())
+
+
+def test_skipgram_uses_the_shared_negative_sampling_loss():
+    torch.manual_seed(0)
+    model = SkipGram(10, 4)
+    torch.nn.init.normal_(model.context.weight)
+    centers, contexts, negatives = torch.tensor([1, 2]), torch.tensor([3, 4]), torch.tensor([[5, 6], [7, 8]])
+    expected = negative_sampling_loss(model.center(centers), model.context, contexts, negatives)
+    torch.testing.assert_close(model(centers, contexts, negatives), expected)
+
+
+def test_train_skipgram_with_sgd_lowers_the_loss_and_groups_words():
+    corpus = two_topics()
+    model, losses = train_skipgram(corpus, dim=8, window=2, negatives=3, epochs=6, batch_size=16,
+                                   lr=0.05, subsample=None, optimizer="sgd")
+    assert losses[-1] < 0.8 * losses[0]
+    assert topic_gap(model.vectors(), corpus) > 0.3
+    with pytest.raises(ValueError, match="optimizer"):
+        train_skipgram(corpus, optimizer="adagrad")
+
+
+# ---------------------------------------------------------------- CBOW
+
+
+def test_context_mean_by_hand_ignores_padding():
+    weight = torch.arange(12.0).view(6, 2)  # row i is (2i, 2i + 1)
+    contexts = torch.tensor([[1, 2, 3], [4, 0, 0], [0, 0, 0]])
+    expected = torch.tensor([[4.0, 5.0], [8.0, 9.0], [0.0, 0.0]])  # mean of rows 1-3; row 4; nothing
+    torch.testing.assert_close(context_mean(weight, contexts, pad_id=0), expected)
+    torch.testing.assert_close(context_mean(weight, torch.tensor([[5, 5, 1]]), pad_id=0), (2 * weight[5] + weight[1])[None] / 3)
+    with pytest.raises(ValueError, match="contexts 应为二维"):
+        context_mean(weight, torch.tensor([1, 2]), 0)
+
+
+def test_cbow_loss_is_negative_sampling_on_the_mean_context():
+    torch.manual_seed(0)
+    model = CBOW(12, 4, pad_id=0)
+    torch.nn.init.normal_(model.center.weight)
+    contexts, centers, negatives = torch.tensor([[2, 3, 0], [4, 5, 6]]), torch.tensor([7, 8]), torch.tensor([[9], [10]])
+    v, u = model.context.weight, model.center.weight
+    by_hand = 0.0
+    for row, target, noise in zip(contexts, centers, negatives, strict=True):
+        h = v[row[row != 0]].mean(dim=0)
+        by_hand -= torch.log(torch.sigmoid(u[target] @ h)) + torch.log(torch.sigmoid(-u[noise[0]] @ h))
+    torch.testing.assert_close(model(contexts, centers, negatives), by_hand / 2)
+    torch.testing.assert_close(model.vectors(), v.detach())
+
+
+def test_cbow_examples_window_one_without_subsampling():
+    corpus = corpus_of([["a", "b", "c"], ["d"], ["e", "f"]])
+    contexts, centers = cbow_examples(corpus, 1, None, torch.Generator().manual_seed(0))
+    decode = corpus.vocab.tokens
+    found = {decode[c]: [decode[i] for i in row] for c, row in zip(centers.tolist(), contexts.tolist(), strict=True)}
+    # left neighbour in column 0, right neighbour in column 1; "d" has no context and is left out
+    assert found == {"a": ["<pad>", "b"], "b": ["a", "c"], "c": ["b", "<pad>"], "e": ["<pad>", "f"], "f": ["e", "<pad>"]}
+
+
+def test_cbow_examples_layout_for_a_wider_window():
+    corpus = corpus_of([list("abcdefg")])
+    contexts, centers = cbow_examples(corpus, 3, None, torch.Generator().manual_seed(1))
+    tokens = corpus.vocab.tokens
+    for center, row in zip(centers.tolist(), contexts.tolist(), strict=True):
+        i = "abcdefg".index(tokens[center])
+        for column, word in enumerate(row):
+            if word == corpus.vocab.pad_id:
+                continue
+            offset = column - 3 if column < 3 else column - 2  # columns 0, 1, 2: -3, -2, -1; 3, 4, 5: +1, +2, +3
+            assert "abcdefg"[i + offset] == tokens[word]
+        # the dynamic window: the words kept on each side are the nearest ones
+        left = [w != 0 for w in row[:3]][::-1]
+        assert left == sorted(left, reverse=True) or i < 3
+
+
+def test_train_cbow_lowers_the_loss_and_groups_words():
+    corpus = two_topics()
+    seen = []
+    model, losses = train_cbow(corpus, dim=8, window=2, negatives=3, epochs=6, batch_size=16, lr=0.05,
+                               subsample=None, callback=lambda epoch, m: seen.append(epoch))
+    assert seen == [1, 2, 3, 4, 5, 6]
+    assert losses[-1] < 0.8 * losses[0]
+    assert topic_gap(model.vectors(), corpus) > 0.3
+    with pytest.raises(ValueError, match="语料太小"):
+        train_cbow(corpus_of([["a"]]), subsample=None)
+    with pytest.raises(ValueError, match="window 应为正整数"):
+        train_cbow(corpus, window=0)
+
+
+# ---------------------------------------------------------------- GloVe
+
+
+def test_cooccurrence_harmonic_counts_a_pair_at_distance_d_as_one_over_d():
+    corpus = corpus_of([["a", "b", "a"]])
+    a, b = corpus.vocab["a"], corpus.vocab["b"]
+    counts = cooccurrence(corpus, window=2, harmonic=True).to_dense()
+    assert counts[a, b] == counts[b, a] == 2  # two pairs at distance 1
+    assert counts[a, a] == 1.0  # a _ a at distance 2, in both directions: 1/2 + 1/2
+    with pytest.raises(TypeError, match="harmonic"):
+        cooccurrence(corpus, 2, harmonic="yes")
+
+
+def test_glove_weight_by_hand():
+    x = torch.tensor([1.0, 50.0, 100.0, 400.0])
+    expected = torch.tensor([0.01**0.75, 0.5**0.75, 1.0, 1.0])
+    torch.testing.assert_close(glove_weight(x), expected)
+    torch.testing.assert_close(glove_weight(torch.tensor([2.0, 5.0]), x_max=4, alpha=1.0), torch.tensor([0.5, 1.0]))
+    with pytest.raises(ValueError, match="x_max"):
+        glove_weight(x, x_max=0)
+
+
+def test_glove_loss_on_a_tiny_matrix_by_hand():
+    model = GloVe(3, 2, x_max=4.0, alpha=0.5)
+    with torch.no_grad():
+        model.word.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+        model.context.weight.copy_(torch.tensor([[0.5, 0.5], [1.0, -1.0], [0.0, 2.0]]))
+        model.word_bias.weight.copy_(torch.tensor([[0.1], [0.2], [0.3]]))
+        model.context_bias.weight.copy_(torch.tensor([[-0.1], [0.0], [0.1]]))
+    words, contexts, counts = torch.tensor([0, 2]), torch.tensor([1, 2]), torch.tensor([1.0, 9.0])
+    # pair (0, 1): w·w̃ = 1, b + b̃ = 0.1 + 0.0, f(1) = (1/4)^0.5 = 0.5, log 1 = 0
+    # pair (2, 2): w·w̃ = 2, b + b̃ = 0.3 + 0.1, f(9) = 1, log 9
+    expected = (0.5 * 1.1**2 + 1.0 * (2.4 - math.log(9)) ** 2) / 2
+    assert model(words, contexts, counts).item() == pytest.approx(expected, rel=1e-6)
+    torch.testing.assert_close(model.vectors(), (model.word.weight + model.context.weight).detach())
+
+
+def test_train_glove_lowers_the_loss_and_groups_words():
+    corpus = two_topics()
+    seen = []
+    model, losses = train_glove(corpus, dim=8, window=2, x_max=10, epochs=30, batch_size=8, lr=0.05,
+                                callback=lambda epoch, m: seen.append(epoch))
+    assert seen == list(range(1, 31))
+    assert losses[-1] < 0.2 * losses[0]
+    assert topic_gap(model.vectors(), corpus) > 0.3
+    with pytest.raises(ValueError, match="alpha"):
+        train_glove(corpus, alpha=0)
+
+
+# ---------------------------------------------------------------- bootstrap over persons
+
+
+def test_query_persons_gives_a_shared_name_to_the_first_person():
+    entities = EntityDict(
+        aliases={"A": ["a1", "s"], "B": ["b1", "s"], "C": ["c1", "c2"]},
+        types={"A": "人名", "B": "人名", "C": "人名"},
+    )
+    queries = alias_queries(entities, Vocab(["a1", "b1", "s"]))
+    assert query_persons(entities, queries, ["B", "A"]) == {"a1": "A", "b1": "B", "s": "B"}
+    with pytest.raises(ValueError, match="persons"):
+        query_persons(entities, queries, ["A"])
+
+
+def test_bootstrap_by_group_resamples_whole_groups():
+    # group A: both queries hit; group B: both miss. Resampling the 2 groups gives a mean of
+    # 1 (AA, probability 1/4), 0.5 (AB or BA, 1/2) or 0 (BB, 1/4).
+    scores = {"a1": True, "a2": True, "b1": False, "b2": False}
+    groups = {"a1": "A", "a2": "A", "b1": "B", "b2": "B"}
+    result = bootstrap_by_group(scores, groups, samples=20000, seed=0)
+    assert (result.estimate, result.low, result.high, result.groups) == (0.5, 0.0, 1.0, 2)
+    assert result.standard_error == pytest.approx(0.125**0.5, abs=0.01)
+    assert result.above_zero == pytest.approx(0.75, abs=0.01)
+    # the same scores as 4 independent queries: the interval is narrower (means in steps of 1/4)
+    alone = bootstrap_by_group(scores, {q: q for q in scores}, samples=20000, seed=0)
+    assert alone.estimate == 0.5 and alone.standard_error == pytest.approx(0.0625**0.5, abs=0.01)
+    assert alone.standard_error < result.standard_error
+    assert bootstrap_by_group(scores, groups, samples=500, seed=3) == bootstrap_by_group(scores, groups, samples=500, seed=3)
+
+
+def test_bootstrap_by_group_weights_groups_by_their_queries():
+    # the estimate is the mean over queries (alias@k), not the mean of the group means
+    scores = {"a1": 1, "a2": 1, "a3": 1, "b1": 0}
+    groups = {"a1": "A", "a2": "A", "a3": "A", "b1": "B"}
+    result = bootstrap_by_group(scores, groups, samples=2000)
+    assert result.estimate == 0.75 and result.high == 1.0
+    difference = bootstrap_by_group({"a1": 1, "a2": -1, "b1": 1}, {"a1": "A", "a2": "A", "b1": "B"}, samples=2000)
+    assert difference.estimate == pytest.approx(1 / 3)
+    assert "区间" in str(difference)
+
+
+def test_bootstrap_by_group_errors_in_chinese():
+    with pytest.raises(ValueError, match="scores 为空"):
+        bootstrap_by_group({}, {})
+    with pytest.raises(ValueError, match="groups"):
+        bootstrap_by_group({"a": 1}, {"b": "B"})
+    with pytest.raises(TypeError, match="scores"):
+        bootstrap_by_group({"a": "yes"}, {"a": "A"})
+    with pytest.raises(ValueError, match="confidence"):
+        bootstrap_by_group({"a": 1}, {"a": "A"}, confidence=1.0)
+    with pytest.raises(ValueError, match="samples"):
+        bootstrap_by_group({"a": 1}, {"a": "A"}, samples=0)
+
+
+def test_new_model_errors_in_chinese():
+    with pytest.raises(ValueError, match="dim"):
+        CBOW(10, 0)
+    with pytest.raises(TypeError, match="pad_id"):
+        CBOW(10, 4, pad_id="0")
+    with pytest.raises(ValueError, match="x_max"):
+        GloVe(10, 4, x_max=-1)
+    with pytest.raises(ValueError, match="batch_size"):
+        train_glove(two_topics(), batch_size=0)
+    with pytest.raises(ValueError, match="lr"):
+        train_cbow(two_topics(), lr=0)

@@ -1,49 +1,66 @@
 """Word embeddings: a corpus of word ids, count-based vectors (PPMI + truncated SVD),
-skip-gram with negative sampling, cosine neighbours, and evaluation with the 三国演义
-entity dictionary (alias@k, type agreement)."""
+skip-gram and CBOW with negative sampling, GloVe, cosine neighbours, and evaluation with the
+三国演义 entity dictionary (alias@k, type agreement, a bootstrap over persons)."""
 
+from seqbook.embeddings.cbow import CBOW, cbow_examples, context_mean, train_cbow
 from seqbook.embeddings.corpus import WordCorpus, is_word, prepare_corpus
 from seqbook.embeddings.count import cooccurrence, ppmi, ppmi_svd, truncated_svd
 from seqbook.embeddings.evaluate import (
+    GroupBootstrap,
     alias_at_k,
     alias_hits,
     alias_queries,
+    bootstrap_by_group,
     cosine_similarity,
     names_of_type,
     nearest,
     pca,
     persons_with_aliases,
+    query_persons,
     split_persons,
     top_neighbours,
     type_agreement,
 )
+from seqbook.embeddings.glove import GloVe, glove_weight, train_glove
 from seqbook.embeddings.skipgram import (
     SkipGram,
     keep_probabilities,
+    negative_sampling_loss,
     skipgram_pairs,
     train_skipgram,
 )
 
 __all__ = [
+    "CBOW",
+    "GloVe",
+    "GroupBootstrap",
     "SkipGram",
     "WordCorpus",
     "alias_at_k",
     "alias_hits",
     "alias_queries",
+    "bootstrap_by_group",
+    "cbow_examples",
+    "context_mean",
     "cooccurrence",
     "cosine_similarity",
+    "glove_weight",
     "is_word",
     "keep_probabilities",
     "names_of_type",
     "nearest",
+    "negative_sampling_loss",
     "pca",
     "persons_with_aliases",
     "ppmi",
     "ppmi_svd",
     "prepare_corpus",
+    "query_persons",
     "skipgram_pairs",
     "split_persons",
     "top_neighbours",
+    "train_cbow",
+    "train_glove",
     "train_skipgram",
     "truncated_svd",
     "type_agreement",

@@ -3,6 +3,7 @@
 import torch
 
 from seqbook.checks import (
+    check_bool,
     check_instance,
     check_int_at_least,
     check_number,
@@ -12,22 +13,25 @@ from seqbook.checks import (
 from seqbook.embeddings.corpus import WordCorpus
 
 
-def cooccurrence(corpus: WordCorpus, window: int) -> torch.Tensor:
+def cooccurrence(corpus: WordCorpus, window: int, harmonic: bool = False) -> torch.Tensor:
     """How often each word occurs within ``window`` words of each other word, as a sparse
     symmetric (V, V) matrix: entry (w, c) counts the pairs at distance 1 to ``window``
-    inside one document, in either direction."""
+    inside one document, in either direction. ``harmonic=True`` counts a pair at distance
+    d as 1/d (GloVe's weighting, Pennington et al. 2014)."""
     check_instance("corpus", corpus, WordCorpus, "请用 prepare_corpus 或 WordCorpus.from_documents 建立语料。")
     check_positive_int("window", window, "例如 window=4 表示左右各看 4 个词。")
-    words, contexts = [], []
+    check_bool("harmonic", harmonic)
+    words, contexts, weights = [], [], []
     for distance in range(1, window + 1):
         same_doc = corpus.doc[:-distance] == corpus.doc[distance:]
         left, right = corpus.ids[:-distance][same_doc], corpus.ids[distance:][same_doc]
         words += [left, right]
         contexts += [right, left]
+        weight = 1 / distance if harmonic else 1.0
+        weights += [torch.full((2 * len(left),), weight, dtype=torch.float64)]
     indices = torch.stack([torch.cat(words), torch.cat(contexts)])
     size = (len(corpus.vocab), len(corpus.vocab))
-    ones = torch.ones(indices.shape[1], dtype=torch.float64)
-    return torch.sparse_coo_tensor(indices, ones, size, check_invariants=False).coalesce()
+    return torch.sparse_coo_tensor(indices, torch.cat(weights), size, check_invariants=False).coalesce()
 
 
 def ppmi(counts: torch.Tensor, alpha: float = 0.75) -> torch.Tensor:
@@ -61,12 +65,10 @@ def ppmi(counts: torch.Tensor, alpha: float = 0.75) -> torch.Tensor:
 def truncated_svd(
     matrix: torch.Tensor, dim: int, n_iter: int = 4, oversample: int = 64, seed: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``dim`` largest singular values ``S`` of ``matrix`` and their left singular
-    vectors ``U`` (columns), by randomized subspace iteration (Halko et al. 2011).
+    """用随机化的子空间迭代（Halko 等人 2011）求 matrix 最大的 dim 个奇异值 S 和对应的左奇异向量 U（按列）。
 
-    Works on sparse and dense matrices, computes in float64 and returns float32.
-    ``n_iter`` power iterations and ``oversample`` extra columns make the smallest of the
-    ``dim`` values accurate; the result is the same on every run for a ``seed``.
+    稀疏、稠密矩阵都可以；用 float64 计算，返回 float32。n_iter 轮幂迭代和多取的 oversample 列
+    让 dim 个奇异值中最小的那几个也足够准；同一个 seed 每次的结果都相同。
     """
     _check_svd_arguments(matrix, dim, n_iter, oversample, seed)
     a, a_t = matrix.double(), matrix.double().t()
@@ -76,11 +78,11 @@ def truncated_svd(
     generator = torch.Generator().manual_seed(seed)
     basis = torch.randn(matrix.shape[1], width, generator=generator, dtype=torch.float64)
     basis = _orthonormal(a @ basis)
-    for _ in range(n_iter):  # each round sharpens the basis towards the top singular vectors
+    for _ in range(n_iter):  # 每一轮都让这组基更靠近最大的几个奇异向量
         basis = _orthonormal(a_t @ basis)
         basis = _orthonormal(a @ basis)
-    # matrix ≈ basis @ small; the eigenvectors of small @ small^T are the left singular
-    # vectors of small, and its eigenvalues (ascending) the squared singular values
+    # matrix ≈ basis @ small；small @ small^T 的特征向量是 small 的左奇异向量，
+    # 特征值（从小到大）是奇异值的平方
     small = (a_t @ basis).t()
     eigenvalues, eigenvectors = torch.linalg.eigh(small @ small.t())
     top = eigenvalues.flip(0)[:dim].clamp(min=0)

@@ -2,7 +2,9 @@
 entity dictionary: alias@k (do the other names of a person come up?) and type agreement
 (are the neighbours of a person people, of a province provinces?)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from numbers import Real
 
 import torch
 import torch.nn.functional as F
@@ -11,6 +13,8 @@ from seqbook.checks import (
     check_choice,
     check_ids,
     check_instance,
+    check_int_at_least,
+    check_number,
     check_positive_int,
     check_string,
     check_strings,
@@ -134,6 +138,92 @@ def alias_at_k(
     of the same person (see :func:`alias_queries`)."""
     hits = alias_hits(vectors, vocab, queries, k)
     return sum(hits.values()) / len(hits)
+
+
+def query_persons(
+    entities: EntityDict, queries: Mapping[str, set[str]], persons: Iterable[str]
+) -> dict[str, str]:
+    """The person each query name belongs to, e.g. {"孔明": "诸葛亮", ...}: the first of
+    ``persons`` (in their order) among whose names it is. Every query must belong to one."""
+    check_instance("entities", entities, EntityDict, "请用 seqbook.data.load_sanguo_entities() 载入实体词典。")
+    check_instance("queries", queries, Mapping, "例如 alias_queries 的结果。")
+    check_strings("persons", persons, "例如 split_persons 返回的测试集人物。")
+    owner: dict[str, str] = {}
+    for person in persons:
+        for name in entities.aliases.get(person, []):
+            if name in queries:
+                owner.setdefault(name, person)
+    missing = [name for name in queries if name not in owner]
+    if missing:
+        raise ValueError(f"queries 中的 {missing[:3]} 不属于 persons 中的任何人物；请传入生成这些查询的人物。")
+    return {name: owner[name] for name in queries}
+
+
+@dataclass(frozen=True)
+class GroupBootstrap:
+    """An estimate (a mean over queries) with a bootstrap interval from resampling groups."""
+
+    estimate: float  # on the whole test set
+    low: float
+    high: float
+    standard_error: float  # the standard deviation of the resampled means
+    above_zero: float  # the share of resamples whose mean is > 0 (for a difference)
+    groups: int
+    samples: int
+    confidence: float
+
+    def __str__(self) -> str:
+        return (f"{self.estimate:.3f}，{self.confidence:.0%} 区间 [{self.low:.3f}, {self.high:.3f}]，"
+                f"标准误 {self.standard_error:.3f}（{self.groups} 组，{self.samples} 次重抽样）")
+
+
+def bootstrap_by_group(
+    scores: Mapping[str, float],
+    groups: Mapping[str, str],
+    samples: int = 10000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> GroupBootstrap:
+    """按组重抽样的自助法：每次有放回地抽出与原来同样多的组（一组的查询一起进出），
+    算抽中的查询上 scores 的平均值；区间取这些平均值中间的 confidence 部分。
+
+    scores 是每个查询的得分（命中为 1、未命中为 0，或两个模型的命中之差），
+    groups 给出每个查询属于哪一组（例如 query_persons 的结果；每个查询自成一组，就是按查询重抽样）。
+    """
+    names, people = _check_bootstrap(scores, groups, samples, confidence, seed)
+    index = {person: i for i, person in enumerate(people)}
+    totals = torch.zeros(len(people), dtype=torch.float64)
+    sizes = torch.zeros(len(people), dtype=torch.float64)
+    for name in names:
+        totals[index[groups[name]]] += float(scores[name])
+        sizes[index[groups[name]]] += 1
+    generator = torch.Generator().manual_seed(seed)
+    draws = torch.randint(len(people), (samples, len(people)), generator=generator)
+    means = totals[draws].sum(dim=1) / sizes[draws].sum(dim=1)  # 每次重抽样的平均值
+    tail = (1 - confidence) / 2
+    low, high = torch.quantile(means, torch.tensor([tail, 1 - tail], dtype=torch.float64)).tolist()
+    return GroupBootstrap(
+        (totals.sum() / sizes.sum()).item(), low, high, means.std().item(),
+        (means > 0).double().mean().item(), len(people), samples, confidence,
+    )
+
+
+def _check_bootstrap(scores, groups, samples, confidence, seed) -> tuple[list[str], list[str]]:
+    check_instance("scores", scores, Mapping, "例如 {'孔明': 1.0, '卧龙': 0.0}，即 alias_hits 的结果。")
+    check_instance("groups", groups, Mapping, "例如 query_persons 的结果 {'孔明': '诸葛亮', ...}。")
+    if not scores:
+        raise ValueError("scores 为空：至少要有一个查询的得分。")
+    for name, value in scores.items():
+        if not isinstance(value, Real):
+            raise TypeError(f"scores[{name!r}] 应为数（命中可以写 True/1），实际为 {value!r}。")
+    missing = [name for name in scores if name not in groups]
+    if missing:
+        raise ValueError(f"groups 里没有查询 {missing[:3]} 所属的组；scores 的每个查询都要在 groups 中。")
+    check_positive_int("samples", samples, "例如 samples=10000。")
+    check_number("confidence", confidence, low=0, high=1, low_open=True, high_open=True, hint="例如 confidence=0.95。")
+    check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
+    names = sorted(scores)
+    return names, sorted({groups[name] for name in names})
 
 
 def names_of_type(entities: EntityDict, vocab: Vocab, entity_type: str) -> list[str]:

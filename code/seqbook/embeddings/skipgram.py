@@ -1,4 +1,6 @@
-"""Skip-gram with negative sampling (word2vec), trained on plain index tensors."""
+"""Skip-gram with negative sampling (word2vec), trained on plain index tensors; the
+negative-sampling loss, the subsampling of frequent words and the training loop are shared
+with CBOW (:mod:`seqbook.embeddings.cbow`)."""
 
 from collections.abc import Callable
 
@@ -9,6 +11,7 @@ from torch import nn
 from seqbook.checks import (
     check_bool,
     check_callable,
+    check_choice,
     check_instance,
     check_positive,
     check_positive_int,
@@ -17,11 +20,25 @@ from seqbook.checks import (
 from seqbook.embeddings.corpus import WordCorpus
 from seqbook.runtime import offset_seed, set_seed
 
+OPTIMIZERS = ("adam", "sgd")
+
+
+def negative_sampling_loss(
+    hidden: torch.Tensor, output: nn.Embedding, targets: torch.Tensor, negatives: torch.Tensor
+) -> torch.Tensor:
+    """负采样的损失（批次的平均值）。
+
+    hidden 是输入一侧的 (B, D) 向量（跳元模型：中心词的向量；CBOW：上下文向量的平均），
+    output 是输出一侧的嵌入表，targets 是 (B,) 个要预测的词，negatives 是 (B, K) 个噪声词：
+    loss = -log σ(u_o · h) - Σ_k log σ(-u_k · h)
+    """
+    u = output(torch.cat([targets.unsqueeze(1), negatives], dim=1))  # (B, 1+K, D)
+    scores = (u * hidden.unsqueeze(1)).sum(dim=2)  # (B, 1+K) 个点积
+    return -(F.logsigmoid(scores[:, 0]) + F.logsigmoid(-scores[:, 1:]).sum(dim=1)).mean()
+
 
 class SkipGram(nn.Module):
-    """Two embedding tables: ``center`` holds the word vectors, ``context`` the vectors a word
-    has when it appears next to another. The model scores a (word, context) pair by the dot
-    product of the two vectors."""
+    """跳元模型：两张嵌入表，center 存词作为中心词时的向量（即词向量），context 存词作为上下文词时的向量。"""
 
     def __init__(self, vocab_size: int, dim: int):
         super().__init__()
@@ -29,25 +46,18 @@ class SkipGram(nn.Module):
         check_positive_int("dim", dim, "dim 是词向量的维数，例如 64。")
         self.center = nn.Embedding(vocab_size, dim)
         self.context = nn.Embedding(vocab_size, dim)
-        # word2vec's start: small random word vectors, zero context vectors
+        # word2vec 的初值：词向量是很小的随机数，上下文向量全为 0
         nn.init.uniform_(self.center.weight, -0.5 / dim, 0.5 / dim)
         nn.init.zeros_(self.context.weight)
 
     def forward(
         self, centers: torch.Tensor, contexts: torch.Tensor, negatives: torch.Tensor
     ) -> torch.Tensor:
-        """The mean negative-sampling loss of a batch: ``centers`` and ``contexts`` are (B,)
-        ids of observed pairs, ``negatives`` (B, K) ids of random words for each pair.
-
-        loss = -log σ(u_o · v_c) - Σ_k log σ(-u_k · v_c)
-        """
-        v = self.center(centers)  # (B, D)
-        u = self.context(torch.cat([contexts.unsqueeze(1), negatives], dim=1))  # (B, 1+K, D)
-        scores = (u * v.unsqueeze(1)).sum(dim=2)  # (B, 1+K) dot products
-        return -(F.logsigmoid(scores[:, 0]) + F.logsigmoid(-scores[:, 1:]).sum(dim=1)).mean()
+        """centers、contexts 是 (B,) 个观察到的（中心词, 上下文词）对，negatives 是 (B, K) 个噪声词。"""
+        return negative_sampling_loss(self.center(centers), self.context, contexts, negatives)
 
     def vectors(self, add_context: bool = False) -> torch.Tensor:
-        """The word vectors (a detached copy); ``add_context=True`` adds the context vectors."""
+        """词向量（脱离计算图的副本）；add_context=True 时加上上下文向量。"""
         check_bool("add_context", add_context)
         weight = self.center.weight + self.context.weight if add_context else self.center.weight
         return weight.detach().clone()
@@ -63,6 +73,18 @@ def keep_probabilities(counts: torch.Tensor, threshold: float) -> torch.Tensor:
     return (ratio.sqrt() + ratio).clamp(max=1.0)
 
 
+def subsample_tokens(
+    corpus: WordCorpus, subsample: float | None, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``ids`` and ``doc`` numbers of the tokens kept by word2vec's subsampling in one
+    epoch (threshold ``subsample``, see :func:`keep_probabilities`; None keeps all)."""
+    if subsample is None:
+        return corpus.ids, corpus.doc
+    keep_p = keep_probabilities(corpus.counts(), subsample)
+    kept = torch.rand(len(corpus.ids), generator=generator, dtype=torch.float64) < keep_p[corpus.ids]
+    return corpus.ids[kept], corpus.doc[kept]
+
+
 def skipgram_pairs(
     corpus: WordCorpus, window: int, subsample: float | None, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -73,13 +95,9 @@ def skipgram_pairs(
     window, which weights near words more) and pairs with the words up to b positions away
     in the same document.
     """
-    _check_pairs_arguments(corpus, window, subsample)
+    check_window_arguments(corpus, window, subsample)
     check_instance("generator", generator, torch.Generator, "例如 torch.Generator().manual_seed(0)。")
-    ids, doc = corpus.ids, corpus.doc
-    if subsample is not None:
-        keep_p = keep_probabilities(corpus.counts(), subsample)
-        kept = torch.rand(len(ids), generator=generator, dtype=torch.float64) < keep_p[ids]
-        ids, doc = ids[kept], doc[kept]
+    ids, doc = subsample_tokens(corpus, subsample, generator)
     reach = torch.randint(1, window + 1, (len(ids),), generator=generator)
     centers, contexts = [], []
     for distance in range(1, window + 1):
@@ -94,11 +112,20 @@ def skipgram_pairs(
     return centers[order], contexts[order]
 
 
-def _check_pairs_arguments(corpus, window, subsample) -> None:
+def check_window_arguments(corpus, window, subsample) -> None:
     check_instance("corpus", corpus, WordCorpus, "请用 prepare_corpus 或 WordCorpus.from_documents 建立语料。")
     check_positive_int("window", window, "例如 window=5 表示左右各看至多 5 个词。")
     if subsample is not None:
         check_positive("subsample", subsample, "它是子采样的阈值 t，例如 1e-5；不子采样请用 None。")
+
+
+def check_training_arguments(negatives, epochs, batch_size, lr, optimizer, callback) -> None:
+    for name, value in [("negatives", negatives), ("epochs", epochs), ("batch_size", batch_size)]:
+        check_positive_int(name, value)
+    check_positive("lr", lr, "例如 Adam 用 lr=0.03。")
+    check_choice("optimizer", optimizer, OPTIMIZERS, "adam 是 torch.optim.Adam，sgd 是不带动量的随机梯度下降。")
+    if callback is not None:
+        check_callable("callback", callback, "callback(epoch, model) 在每轮之后调用。")
 
 
 def train_skipgram(
@@ -110,55 +137,76 @@ def train_skipgram(
     batch_size: int = 4096,
     lr: float = 0.03,
     subsample: float | None = 1e-5,
+    optimizer: str = "adam",
     seed: int = 0,
     callback: Callable[[int, SkipGram], None] | None = None,
 ) -> tuple[SkipGram, list[float]]:
-    """Train a :class:`SkipGram` model with Adam; returns it and the mean loss of each epoch.
+    """Train a :class:`SkipGram` model; returns it and the mean loss of each epoch.
 
-    Negative words are drawn from the unigram distribution raised to the power 0.75.
-    ``callback(epoch, model)``, if given, runs after each epoch (1, 2, ...), e.g. to
-    evaluate the vectors as training goes. The same ``seed`` gives the same model on the
-    same machine.
+    Each epoch draws new pairs (:func:`skipgram_pairs`) and new negative words from the
+    unigram distribution raised to the power 0.75; the learning rate falls linearly to 0.
+    ``optimizer`` is "adam" or "sgd" (plain SGD, as word2vec; its ``lr`` is per pair, see
+    :func:`train_negative_sampling`). ``callback(epoch, model)``, if given, runs after each
+    epoch (1, 2, ...), e.g. to evaluate the vectors as training goes. The same ``seed``
+    gives the same model on the same machine.
     """
-    for name, value in [
-        ("dim", dim),
-        ("negatives", negatives),
-        ("epochs", epochs),
-        ("batch_size", batch_size),
-    ]:
-        check_positive_int(name, value)
-    _check_pairs_arguments(corpus, window, subsample)
-    check_positive("lr", lr, "例如 lr=0.03。")
-    if callback is not None:
-        check_callable("callback", callback, "callback(epoch, model) 在每轮之后调用。")
+    check_positive_int("dim", dim)
+    check_window_arguments(corpus, window, subsample)
+    check_training_arguments(negatives, epochs, batch_size, lr, optimizer, callback)
     set_seed(seed)
     generator = torch.Generator().manual_seed(offset_seed(seed))
     model = SkipGram(len(corpus.vocab), dim)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)  # one kernel per step
-    noise = corpus.counts().double() ** 0.75
+    losses = train_negative_sampling(
+        model, lambda: skipgram_pairs(corpus, window, subsample, generator), corpus.counts(), generator,
+        negatives, epochs, batch_size, lr, optimizer, callback,
+    )
+    return model, losses
+
+
+def train_negative_sampling(
+    model: nn.Module,
+    examples: Callable[[], tuple[torch.Tensor, torch.Tensor]],
+    counts: torch.Tensor,
+    generator: torch.Generator,
+    negatives: int,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    optimizer: str,
+    callback: Callable[[int, nn.Module], None] | None,
+) -> list[float]:
+    """The training loop of skip-gram and CBOW: ``examples()`` gives one epoch's shuffled
+    (inputs, targets); ``model(inputs, targets, noise)`` returns the mean loss of a batch.
+
+    Adam's ``lr`` is its usual step size. For "sgd" the mean loss is multiplied by the batch
+    size, so that ``lr`` is word2vec's learning rate per example (0.025 for skip-gram, 0.05
+    for CBOW). Both fall linearly to 0 over training, as in word2vec.
+    """
+    if optimizer == "adam":
+        step = torch.optim.Adam(model.parameters(), lr=lr, fused=True)  # 每步一个内核
+    else:
+        step = torch.optim.SGD(model.parameters(), lr=lr)
+    noise = counts.double() ** 0.75
     losses = []
     for epoch in range(epochs):
-        centers, contexts = skipgram_pairs(corpus, window, subsample, generator)
-        if len(centers) == 0:
-            raise ValueError(
-                "语料太小，一个（中心词, 上下文词）词对也没有；请用更长的语料或关掉子采样。"
-            )
+        inputs, targets = examples()
+        if len(targets) == 0:
+            raise ValueError("语料太小，一个训练样本也没有；请用更长的语料或关掉子采样（subsample=None）。")
         noise_words = torch.multinomial(
-            noise, len(centers) * negatives, replacement=True, generator=generator
+            noise, len(targets) * negatives, replacement=True, generator=generator
         ).view(-1, negatives)
         total = 0.0
-        for start in range(0, len(centers), batch_size):
-            # the learning rate falls linearly to 0 over training, as in word2vec
-            progress = (epoch + start / len(centers)) / epochs
-            for group in optimizer.param_groups:
+        for start in range(0, len(targets), batch_size):
+            progress = (epoch + start / len(targets)) / epochs
+            for group in step.param_groups:
                 group["lr"] = lr * (1 - progress)
             batch = slice(start, start + batch_size)
-            loss = model(centers[batch], contexts[batch], noise_words[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(centers[batch])
-        losses.append(total / len(centers))
+            loss = model(inputs[batch], targets[batch], noise_words[batch])
+            step.zero_grad()
+            (loss if optimizer == "adam" else loss * len(targets[batch])).backward()
+            step.step()
+            total += loss.item() * len(targets[batch])
+        losses.append(total / len(targets))
         if callback is not None:
             callback(len(losses), model)
-    return model, losses
+    return losses
