@@ -1,6 +1,9 @@
-"""seqbook.lm: five-character poems, the recurrent language model, the add-k bigram, acrostics."""
+"""seqbook.tasks.language_model: five-character poems, the recurrent language model, the add-k
+bigram, acrostics; the long text as one stream, sequential and random partitioning, the
+carried state of truncated BPTT."""
 
 import math
+import re
 
 import pytest
 import torch
@@ -13,15 +16,22 @@ from seqbook.decode import generate
 from seqbook.tasks.language_model import (
     AddKBigram,
     CharLM,
+    StreamLMLoss,
     acrostic_constraint,
+    clean_chapter,
+    detach_state,
     encode_poem,
     five_char_lines,
     five_char_poems,
     lm_loss,
     load_poems,
+    load_sanguo_streams,
+    nll_by_position,
     poem_loader,
 )
 from seqbook.text import BOS, EOS, IGNORE_INDEX, PAD_ID, Vocab, lm_collate
+from seqbook.text.batching import StreamSampler, stream_loader
+from seqbook.train import evaluate
 
 JUEJU = "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"
 
@@ -149,3 +159,149 @@ def test_load_poems_splits_the_five_character_poems_by_poem():
     assert not set(data.train) & set(data.test)
     assert data.vocab.tokens[:4] == ("<pad>", "<unk>", BOS, EOS) and len(data.vocab) == 3050
     assert data.train[0] == "仙娥今下嫁，骄子自同和。劒戟归田尽，牛羊绕塞多。"  # the same split everywhere
+
+
+# ---- 长文本：顺序分区、随机分区与携带状态的损失 ----
+
+STREAM = list(range(2, 103))  # 101 个词元，id 各不相同，便于核对位置
+
+
+def test_sequential_batches_continue_every_row_exactly():
+    batches = list(stream_loader(STREAM, batch_size=3, num_steps=4, shuffle=False))
+    assert len(batches) == 8  # (101 - 1) // 3 = 33 个词元一段，每段 8 个窗口
+    for before, after in zip(batches, batches[1:], strict=False):
+        assert torch.equal(after.starts, before.starts + 4)
+        assert torch.equal(after.inputs[:, 0], before.targets[:, -1])  # 接着上一批的最后一个目标
+    for batch in batches:
+        assert torch.equal(batch.targets[:, :-1], batch.inputs[:, 1:])
+    rows = torch.cat([b.inputs for b in batches], dim=1)
+    for row, start in zip(rows, batches[0].starts, strict=True):
+        assert row.tolist() == STREAM[start : start + 32]  # 每一行是原文中连续的一段
+    assert batches[0].starts.tolist() == [0, 33, 66]
+
+
+def test_random_batches_are_disjoint_windows_that_never_continue():
+    loader = stream_loader(STREAM, batch_size=3, num_steps=4, sequential=False, seed=0)
+    sampler = loader.batch_sampler
+    sampler.set_epoch(0)
+    batches = list(loader)
+    starts = sorted(s for b in batches for s in b.starts.tolist())
+    offset = starts[0]
+    assert 0 <= offset < 4 and starts == list(range(offset, offset + 4 * len(starts), 4))
+    assert len(starts) == (101 - 1 - offset) // 4
+    loss = StreamLMLoss()
+    for before, after in zip(batches, batches[1:], strict=False):
+        loss.next_starts = before.starts + 4
+        assert not loss.continues(after.starts)
+    for batch in batches:
+        for row, start in zip(batch.inputs, batch.starts, strict=True):
+            assert row.tolist() == STREAM[start : start + 4]
+
+
+def test_stream_sampler_order_depends_on_seed_and_epoch_only():
+    sampler = StreamSampler(1000, 4, 10, seed=3)
+    sampler.set_epoch(2)
+    first = sampler.batches()
+    assert list(sampler) == first == sampler.batches()  # 窥看不改变顺序
+    offsets = set()
+    for epoch in range(8):
+        sampler.set_epoch(epoch)
+        offsets.add(sampler.batches()[0][0])
+    assert len(offsets) > 1 and all(0 <= o < 10 for o in offsets)  # 每轮从不同的偏移切开
+    assert StreamSampler(1000, 4, 10, shuffle=False).batches()[0] == [0, 249, 498, 747]
+    assert len(sampler) == len(first)
+
+
+@pytest.mark.parametrize("rnn_cls", [nn.RNN, nn.LSTM])
+def test_carried_state_gives_the_logits_of_one_long_pass(rnn_cls):
+    set_seed(0)
+    model = CharLM(110, embedding_dim=5, hidden_size=7, rnn_cls=rnn_cls)
+    batches = list(stream_loader(STREAM, batch_size=3, num_steps=4, shuffle=False))
+    loss = StreamLMLoss()
+    pieces = [loss.logits(model, b.inputs, b.starts) for b in batches]
+    whole, _ = model(torch.cat([b.inputs for b in batches], dim=1))
+    torch.testing.assert_close(torch.cat(pieces, dim=1), whole)
+    state = loss.state if rnn_cls is nn.RNN else loss.state[0]
+    assert not state.requires_grad  # 状态被 detach：梯度不会穿过批次的边界
+    fresh = StreamLMLoss(carry=False)
+    fresh.logits(model, batches[1].inputs, batches[1].starts)
+    second = fresh.logits(model, batches[2].inputs, batches[2].starts)
+    torch.testing.assert_close(second, model(batches[2].inputs)[0])  # 不携带：每批从零开始
+
+
+def test_gradient_stops_at_the_batch_boundary():
+    set_seed(0)
+    model = CharLM(110, embedding_dim=5, hidden_size=7, rnn_cls=nn.RNN)
+    batches = list(stream_loader(STREAM, batch_size=3, num_steps=4, shuffle=False))
+    loss = StreamLMLoss()
+    loss(model, batches[0])
+    value, count = loss(model, batches[1])
+    assert count == 12
+    value.backward()
+    only_first = set(batches[0].inputs.flatten().tolist()) - set(batches[1].inputs.flatten().tolist())
+    grad = model.embedding.weight.grad
+    assert all(grad[i].abs().sum() == 0 for i in only_first)  # 第一批的输入收不到第二批的梯度
+    assert grad[batches[1].inputs[0, 0]].abs().sum() > 0
+
+
+def test_nll_by_position_averages_to_the_evaluated_loss():
+    set_seed(0)
+    model = CharLM(110, embedding_dim=5, hidden_size=7, rnn_cls=nn.RNN)
+    loader = stream_loader(STREAM, batch_size=3, num_steps=4, shuffle=False)
+    for carry in (True, False):
+        by_position = nll_by_position(model, loader, StreamLMLoss(carry=carry))
+        assert by_position.shape == (4,)
+        assert by_position.mean().item() == pytest.approx(evaluate(model, loader, StreamLMLoss(carry=carry)), rel=1e-5)
+    fresh = nll_by_position(model, loader, StreamLMLoss(carry=False))
+    carried = nll_by_position(model, loader, StreamLMLoss())
+    assert fresh[0] != carried[0]
+
+
+def test_detach_state_and_clean_chapter():
+    h = torch.ones(2, requires_grad=True) * 2
+    assert not detach_state(h).requires_grad and detach_state(None) is None
+    assert all(not s.requires_grad for s in detach_state((h, h)))
+    assert clean_chapter("第一回 宴桃园\u3000斩黄巾\n\n  \n\t滚滚长江，\n\t青山。\n") == "第一回宴桃园斩黄巾\n滚滚长江，\n青山。\n"
+
+
+def test_stream_errors_are_chinese_and_name_the_parameter():
+    cases = [
+        (ValueError, "batch_size", lambda: StreamSampler(20, 4, 5)),
+        (ValueError, "num_steps", lambda: StreamSampler(100, 2, 0)),
+        (ValueError, "ids", lambda: stream_loader([[1, 2], [3, 4]], 1, 1)),
+        (ValueError, "ids", lambda: stream_loader([], 1, 1)),
+        (TypeError, "sequential", lambda: StreamSampler(100, 2, 5, sequential=1)),
+        (TypeError, "carry", lambda: StreamLMLoss(carry=1)),
+        (TypeError, "chapters", lambda: load_sanguo_streams(chapters=(20, 2))),
+        (ValueError, "chapters", lambda: load_sanguo_streams(chapters=(100, 20, 2))),
+        (TypeError, "state", lambda: detach_state([torch.zeros(1)])),
+        (TypeError, "loss", lambda: nll_by_position(CharLM(5, 2, 2), [], lm_loss)),
+    ]
+    for error, parameter, call in cases:
+        with pytest.raises(error) as raised:
+            call()
+        message = str(raised.value)
+        assert parameter in message and re.search(r"[\u4e00-\u9fff]", message), message
+
+
+@needs("sanguo")
+def test_load_sanguo_streams_splits_the_novel_by_chapter():
+    data = load_sanguo_streams()
+    assert (len(data.train), len(data.val), len(data.test), len(data.vocab)) == (103289, 10245, 8474, 1928)
+    assert "".join(data.vocab.decode(data.train[:6])) == "第一回宴桃园"
+
+
+def test_poem_loader_with_buckets_pads_little_and_keeps_every_poem():
+    vocab = small_vocab()
+    texts = [JUEJU, JUEJU * 2, "白日依山尽，黄河入海流。" * 4, JUEJU * 2, "欲穷千里目，更上一层楼。" * 2, JUEJU * 2]
+    loader = poem_loader(texts, vocab, batch_size=2, shuffle=True, bucket=True, seed=0)
+    batches = list(loader)
+    assert sum(len(inputs) for inputs, _ in batches) == len(texts)
+    assert all(not inputs.eq(PAD_ID).any() for inputs, _ in batches)  # 同一批的诗一样长，不用填充
+    loader.batch_sampler.set_epoch(1)
+    again = list(loader)
+    assert sorted(len(i[0]) for i, _ in again) == sorted(len(i[0]) for i, _ in batches)
+    plain = list(poem_loader(texts, vocab, batch_size=2))  # 默认：按原来的顺序，不分桶
+    assert plain[0][0][0, :25].tolist() == encode_poem(JUEJU, vocab)[:-1] and plain[0][0][0, 25:].eq(PAD_ID).all()
+    with pytest.raises(TypeError, match="bucket"):
+        poem_loader(texts, vocab, bucket=1)

@@ -1,6 +1,7 @@
 """The language-model recipe of chapter 3: five-character Tang poems as data, a recurrent
-character language model and its loss, an add-k smoothed bigram baseline, and the
-constraint for acrostic poems."""
+character language model and its loss, an add-k smoothed bigram baseline, the constraint
+for acrostic poems; and a long text (三国演义) as one stream, with the loss of truncated
+backpropagation through time that carries the state from batch to batch."""
 
 import math
 import re
@@ -9,6 +10,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -22,11 +24,13 @@ from seqbook.checks import (
     check_positive,
     check_positive_int,
     check_string,
+    check_tensor,
 )
-from seqbook.data import load_tang_poems, split_dataset
+from seqbook.data import load_sanguo, load_tang_poems, split_dataset
 from seqbook.losses import sequence_cross_entropy
 from seqbook.nn import recurrent_layer
-from seqbook.text import BOS, EOS, PAD_ID, UNK, Vocab, lm_collate
+from seqbook.text import BOS, EOS, PAD_ID, UNK, BucketSampler, Vocab, lm_collate
+from seqbook.train import evaluating, to_device
 
 PUNCTUATION = "，。？！；"
 LINE_LENGTH = 5  # characters per line of a five-character (五言) poem
@@ -108,11 +112,29 @@ def encode_poem(text: str, vocab: Vocab) -> list[int]:
     return [vocab[BOS], *vocab.encode(list(text)), vocab[EOS]]
 
 
-def poem_loader(texts: Sequence[str], vocab: Vocab, batch_size: int = 32, shuffle: bool = False) -> DataLoader:
-    """A DataLoader of (inputs, targets) batches over the encoded poems."""
+def poem_loader(
+    texts: Sequence[str],
+    vocab: Vocab,
+    batch_size: int = 32,
+    shuffle: bool = False,
+    *,
+    bucket: bool = False,
+    seed: int = 0,
+) -> DataLoader:
+    """A DataLoader of (inputs, targets) batches over the encoded poems.
+
+    ``bucket=True`` batches poems of the same length together with ``BucketSampler``
+    (little padding, so less computation; with ``shuffle`` in an order set by ``seed`` and
+    the epoch); ``bucket=False`` keeps the given order, or shuffles it with ``shuffle``.
+    """
     check_positive_int("batch_size", batch_size)
     check_bool("shuffle", shuffle)
+    check_bool("bucket", bucket)
+    check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
     encoded = [encode_poem(t, vocab) for t in texts]
+    if bucket:
+        sampler = BucketSampler([len(ids) for ids in encoded], batch_size, shuffle=shuffle, seed=seed)
+        return DataLoader(encoded, batch_sampler=sampler, collate_fn=lm_collate)
     return DataLoader(encoded, batch_size=batch_size, shuffle=shuffle, collate_fn=lm_collate)
 
 
@@ -243,3 +265,114 @@ def acrostic_constraint(heads: str, vocab: Vocab) -> Callable[[Sequence[int]], t
         return characters
 
     return allowed
+
+
+# ---- 长文本：一整部小说作为一条词元流，顺序分区与截断的时间反向传播 ----
+
+
+@dataclass
+class TextStreams:
+    """Three id streams (train, val, test) of one long text, and the vocabulary of the training part."""
+
+    train: list[int]
+    val: list[int]
+    test: list[int]
+    vocab: Vocab
+
+
+def clean_chapter(text: str) -> str:
+    """A chapter of the novel as one string: every whitespace character inside a line
+    removed, empty lines dropped, each paragraph ended by "\\n"."""
+    check_string("text", text, allow_empty=True)
+    lines = ("".join(ch for ch in line if not ch.isspace()) for line in text.split("\n"))
+    return "".join(line + "\n" for line in lines if line)
+
+
+def load_sanguo_streams(chapters: Sequence[int] = (20, 2, 2), min_freq: int = 3) -> TextStreams:
+    """The first chapters of 三国演义 as character id streams, split by chapter in order.
+
+    ``chapters=(20, 2, 2)``: chapters 1-20 train, 21-22 validation, 23-24 test, each part
+    the concatenation of its cleaned chapters (``clean_chapter``). The vocabulary holds the
+    characters seen at least ``min_freq`` times in the training part; rarer ones become <unk>.
+    """
+    if isinstance(chapters, str) or not isinstance(chapters, Sequence) or len(chapters) != 3:
+        raise TypeError(f"chapters 应为 (训练, 验证, 测试) 三个章数，例如 (20, 2, 2)，实际为 {chapters!r}。")
+    for count in chapters:
+        check_positive_int("chapters 的元素", count, "每部分至少一章。")
+    if sum(chapters) > 120:
+        raise ValueError(f"三国演义只有 120 回，chapters={tuple(chapters)} 一共要 {sum(chapters)} 回。")
+    check_positive_int("min_freq", min_freq, "min_freq=3 表示至少出现三次。")
+    texts = [clean_chapter(t) for t in load_sanguo()]
+    first_val, first_test = chapters[0], chapters[0] + chapters[1]
+    parts = ["".join(texts[:first_val]), "".join(texts[first_val:first_test]),
+             "".join(texts[first_test : first_test + chapters[2]])]
+    vocab = Vocab(list(parts[0]), min_freq=min_freq)
+    train, val, test = (vocab.encode(list(part)) for part in parts)
+    return TextStreams(train, val, test, vocab)
+
+
+def detach_state(state):
+    """``state`` cut from the autograd graph: a tensor, a tuple such as an LSTM's (h, c), or None."""
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(s.detach() for s in state)
+    check_tensor("state", state, hint="state 是循环层返回的最终状态（张量，或 LSTM 的 (h, c)）。")
+    return state.detach()
+
+
+class StreamLMLoss:
+    """``loss_fn`` for ``fit`` and ``evaluate`` over ``stream_loader`` batches: truncated BPTT.
+
+    With ``carry=True``, a batch whose rows continue the rows of the previous batch exactly
+    (its starts are the previous starts plus num_steps, as sequential partitioning gives)
+    begins from the previous batch's final state, detached: the forward pass sees the whole
+    history, the gradient stops at the batch boundary. Any other batch (the first of a pass,
+    a batch of random windows) begins from zero. ``carry=False`` always begins from zero.
+    Returns the mean cross-entropy per target token and the number of targets.
+    """
+
+    def __init__(self, carry: bool = True):
+        check_bool("carry", carry)
+        self.carry = carry
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the carried state: the next batch begins from zero."""
+        self.state, self.next_starts = None, None
+
+    def continues(self, starts: torch.Tensor) -> bool:
+        """Does a batch with these ``starts`` continue the previous batch row by row?"""
+        return self.carry and self.next_starts is not None and torch.equal(starts, self.next_starts)
+
+    def logits(self, model: nn.Module, inputs: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
+        """The model's logits for one batch, begun from the carried state or from zero."""
+        state = self.state if self.continues(starts) else None
+        logits, state = model(inputs, state)
+        # 把最终状态留给下一批，但从计算图上断开：梯度只在这一批的 num_steps 步之内传播
+        self.state, self.next_starts = detach_state(state), starts + inputs.shape[1]
+        return logits
+
+    def __call__(self, model: nn.Module, batch) -> tuple[torch.Tensor, int]:
+        inputs, targets, starts = batch
+        return sequence_cross_entropy(self.logits(model, inputs, starts), targets)
+
+
+def nll_by_position(model: nn.Module, loader: Iterable, loss: StreamLMLoss) -> torch.Tensor:
+    """The mean negative log-likelihood (nats) of the targets at each position 0..num_steps-1
+    of the windows of ``loader`` (stream batches), with the state ``loss`` gives each batch."""
+    check_instance("loss", loss, StreamLMLoss)
+    dev = next(model.parameters()).device
+    total, count = None, 0
+    loss.reset()
+    with evaluating(model):
+        for batch in loader:
+            inputs, targets, starts = to_device(batch, dev)
+            logits = loss.logits(model, inputs, starts)
+            nll = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none").sum(0).cpu().double()
+            total = nll if total is None else total + nll
+            count += len(inputs)
+    if total is None:
+        raise ValueError("loader 没有产生任何批次。")
+    loss.reset()
+    return total / count

@@ -1,11 +1,12 @@
 """From id sequences to batches: padding, collate functions, one length-bucketing sampler
-and ``make_loader``."""
+and ``make_loader``; windows of one long token stream for language models (``stream_loader``)."""
 
 import math
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import torch
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from seqbook.checks import (
     check_bool,
@@ -200,3 +201,128 @@ def make_loader(
         sampler = BucketSampler([key(example) for example in examples], batch_size, seed=seed)
         return DataLoader(list(examples), batch_sampler=sampler, collate_fn=collate_fn)
     return DataLoader(list(examples), batch_size=batch_size, shuffle=False, collate_fn=collate_fn)
+
+
+class StreamBatch(NamedTuple):
+    """One batch of windows cut from a long token stream (see :func:`stream_loader`).
+
+    ``inputs`` and ``targets`` are (batch, num_steps); ``targets`` are ``inputs`` shifted by
+    one token. ``starts`` (batch,) is the position in the stream of each row's first input
+    token, so a loss can tell whether a batch continues the previous one.
+    """
+
+    inputs: torch.Tensor
+    targets: torch.Tensor
+    starts: torch.Tensor
+
+
+class StreamSampler(Sampler[list[int]]):
+    """Batches of window starts over a stream of ``num_tokens`` ids, for language models on long text.
+
+    The stream is cut into windows of ``num_steps`` inputs (and targets one token later).
+    ``sequential=True`` (sequential partitioning): the stream is split into ``batch_size``
+    equal parts, and batch k holds the k-th window of every part, so row i of batch k+1
+    continues row i of batch k exactly, and a model may carry its state from one batch to the
+    next. ``sequential=False`` (random partitioning): the windows in random order (with
+    ``shuffle``), ``batch_size`` at a time, no row continuing another.
+
+    With ``shuffle`` (for training) the windows begin at a random offset in [0, num_steps),
+    so the cuts move from epoch to epoch; the order is a function of ``seed`` (plus
+    ``seed_offset()``) and the epoch only (``set_epoch``, which ``seqbook.train.fit`` calls).
+    Without shuffle (for evaluation) the offset is 0 and the order fixed.
+    """
+
+    def __init__(
+        self,
+        num_tokens: int,
+        batch_size: int,
+        num_steps: int,
+        *,
+        sequential: bool = True,
+        shuffle: bool = True,
+        seed: int = 0,
+    ):
+        check_positive_int("num_tokens", num_tokens)
+        check_positive_int("batch_size", batch_size)
+        check_positive_int("num_steps", num_steps, "num_steps 是每个窗口的步数，例如 35。")
+        check_bool("sequential", sequential)
+        check_bool("shuffle", shuffle)
+        check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
+        if num_tokens - num_steps < batch_size * num_steps:  # 随机偏移最多占去 num_steps - 1 个词元
+            raise ValueError(
+                f"num_tokens={num_tokens} 个词元切不出 batch_size={batch_size} 行、每行至少一个 "
+                f"num_steps={num_steps} 步的窗口；请减小 batch_size 或 num_steps。"
+            )
+        self.num_tokens, self.batch_size, self.num_steps = num_tokens, batch_size, num_steps
+        self.sequential, self.shuffle = sequential, shuffle
+        self.seed = offset_seed(seed)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Choose the epoch whose offset and order the next iteration gives."""
+        check_int_at_least("epoch", epoch, 0)
+        self.epoch = epoch
+
+    def batches(self) -> list[list[int]]:
+        """Every batch of this epoch, as lists of window starts."""
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        offset = int(torch.randint(self.num_steps, (1,), generator=generator)) if self.shuffle else 0
+        usable = self.num_tokens - 1 - offset  # 每个输入词元后面都要有一个目标词元
+        if self.sequential:
+            # 顺序分区：把词元流切成 batch_size 段，第 k 批取每段的第 k 个窗口
+            part = usable // self.batch_size
+            starts = [offset + row * part for row in range(self.batch_size)]
+            return [[s + k * self.num_steps for s in starts] for k in range(part // self.num_steps)]
+        # 随机分区：所有窗口打乱后每 batch_size 个一批，相邻批次互不衔接
+        windows = [offset + j * self.num_steps for j in range(usable // self.num_steps)]
+        if self.shuffle:
+            windows = [windows[i] for i in torch.randperm(len(windows), generator=generator).tolist()]
+        return [windows[i : i + self.batch_size] for i in range(0, len(windows), self.batch_size)]
+
+    def __iter__(self):
+        yield from self.batches()
+
+    def __len__(self) -> int:
+        return len(self.batches())
+
+
+class _Windows(Dataset):
+    """Window ``start`` of a stream: (inputs, targets, start)."""
+
+    def __init__(self, ids: torch.Tensor, num_steps: int):
+        self.ids, self.num_steps = ids, num_steps
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, start: int):
+        window = self.ids[start : start + self.num_steps + 1]
+        return window[:-1], window[1:], start
+
+
+def _stream_collate(items) -> StreamBatch:
+    inputs, targets, starts = zip(*items, strict=True)
+    return StreamBatch(torch.stack(inputs), torch.stack(targets), torch.tensor(starts))
+
+
+def stream_loader(
+    ids: Sequence[int],
+    batch_size: int,
+    num_steps: int,
+    *,
+    sequential: bool = True,
+    shuffle: bool = True,
+    seed: int = 0,
+) -> DataLoader:
+    """A DataLoader of :class:`StreamBatch` (inputs, targets, starts) over one long id stream.
+
+    The windows and their order come from :class:`StreamSampler`: ``sequential=True`` for
+    sequential partitioning (row i of each batch continues row i of the batch before),
+    ``sequential=False`` for random partitioning; ``shuffle=False`` for evaluation.
+    """
+    check_not_empty("ids", ids, "词元流为空。")
+    stream = torch.as_tensor(ids, dtype=torch.long)
+    if stream.dim() != 1:
+        raise ValueError(f"ids 应是一维的词元 id 序列（一整段文本），实际形状为 {tuple(stream.shape)}。")
+    sampler = StreamSampler(len(stream), batch_size, num_steps, sequential=sequential, shuffle=shuffle, seed=seed)
+    return DataLoader(_Windows(stream, num_steps), batch_sampler=sampler, collate_fn=_stream_collate)
