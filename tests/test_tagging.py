@@ -143,6 +143,34 @@ def test_delay_reads_d_more_characters():
     torch.testing.assert_close(together[1, :n], model(ids2[1:2, :n].clamp(max=19))[0])
 
 
+def test_reverse_reads_each_sentence_backwards():
+    """reverse=True: step t sees characters t .. T; a sentence gets the scores a forward
+    tagger with the same weights gives to the reversed sentence, in its own batch or alone."""
+    set_seed(0)
+    model = SequenceTagger(20, embedding_dim=8, hidden_size=6, rnn_cls=nn.LSTM, reverse=True).eval()
+    forward = SequenceTagger(20, embedding_dim=8, hidden_size=6, rnn_cls=nn.LSTM).eval()
+    forward.load_state_dict(model.state_dict())
+    ids = torch.randint(2, 20, (1, 8))
+    torch.testing.assert_close(model(ids), forward(ids.flip(1)).flip(1))
+    changed = ids.clone()
+    changed[0, 5] = 1  # change character 5: only steps 0 .. 5 have read it
+    diff = (model(ids) - model(changed)).abs().sum(-1)[0]
+    assert (diff[:6] > 0).all() and (diff[6:] == 0).all()
+    # in a padded batch with lengths, every sentence is reversed within its own length
+    ids2, lengths, _ = batch()
+    ids2 = ids2.clamp(max=19)
+    together = model(ids2, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        torch.testing.assert_close(together[i, :n], forward(ids2[i : i + 1, :n].flip(1))[0].flip(0))
+    # with a delay, the reversed tagger waits for d characters to the left
+    delayed = SequenceTagger(20, embedding_dim=8, hidden_size=6, rnn_cls=nn.RNN, reverse=True, delay=2).eval()
+    early = ids.clone()
+    early[0, 2] = 1  # change character 2: steps 0 .. 4 have read it
+    diff = (delayed(ids) - delayed(early)).abs().sum(-1)[0]
+    assert (diff[:5] > 0).all() and (diff[5:] == 0).all()
+    torch.testing.assert_close(delayed(ids2, lengths)[0, : lengths[0]], delayed(ids2[:1, : lengths[0]])[0])
+
+
 def test_window_sees_neighbours_only():
     set_seed(0)
     model = SequenceTagger(20, embedding_dim=4, hidden_size=5, rnn_cls=None, window=1).eval()
@@ -194,6 +222,12 @@ def test_tagger_errors_are_explained():
         SequenceTagger(10, rnn_cls=nn.LSTM(4, 4))
     with pytest.raises(ValueError, match="window"):
         SequenceTagger(10, window=-1)
+    with pytest.raises(ValueError, match="bidirectional=False"):
+        SequenceTagger(10, bidirectional=True, reverse=True)
+    with pytest.raises(ValueError, match="MLP 没有读的方向"):
+        SequenceTagger(10, rnn_cls=None, reverse=True)
+    with pytest.raises(TypeError, match="reverse"):
+        SequenceTagger(10, reverse=1)
     model = SequenceTagger(10)
     with pytest.raises(ValueError, match="二维"):
         model(torch.zeros(3, dtype=torch.long))

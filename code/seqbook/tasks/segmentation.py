@@ -3,7 +3,8 @@
 Every character gets one of four tags: b (begins a word), m (inside a word), e (ends a
 word) or s (a single-character word). ``words_to_tags`` and ``tags_to_words`` convert
 between gold words and tags; ``SequenceTagger`` predicts a tag for every character with an
-MLP or a recurrent layer (uni- or bidirectional, optionally with a delayed output);
+MLP or a recurrent layer (uni- or bidirectional, optionally with a delayed output or
+reading each sentence backwards);
 ``train_tagger`` trains one on windows of running text; ``segment`` turns raw text into
 words with a trained tagger.
 """
@@ -17,6 +18,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqbook.checks import (
+    check_bool,
     check_callable,
     check_dropout,
     check_instance,
@@ -150,6 +152,9 @@ class SequenceTagger(nn.Module):
       (padding beyond the ends); 0 reads character t only.
     - ``delay=d`` (unidirectional layers only): the input gets d extra padding steps and
       the tag of step t is read at step t + d, after the layer has seen d more characters.
+    - ``reverse=True`` (unidirectional layers only): the layer reads every sequence from its
+      last real character to its first (Graves and Schmidhuber's "LSTM backwards"), so step t
+      has seen characters t .. T; the scores come back in the original order.
     - ``dropout`` acts on the embeddings, between recurrent layers and before the output.
 
     ``forward(ids, lengths=None)``: ids (batch, time), padded with ``pad_id``; with lengths
@@ -167,6 +172,7 @@ class SequenceTagger(nn.Module):
         bidirectional: bool = False,
         window: int = 0,
         delay: int = 0,
+        reverse: bool = False,
         dropout: float = 0.0,
         num_tags: int = len(TAGS),
         pad_id: int = PAD_ID,
@@ -183,6 +189,7 @@ class SequenceTagger(nn.Module):
             ("delay", delay, 0),
         ):
             check_int_at_least(name, value, least)
+        check_bool("reverse", reverse)
         check_dropout(dropout)
         check_pad_id(pad_id, vocab_size)
         if rnn_kwargs is not None:
@@ -195,9 +202,16 @@ class SequenceTagger(nn.Module):
             raise ValueError(
                 f"双向模型在每一步已经看到整句，延迟输出没有意义：请把 delay={delay} 改成 0，或用单向模型。"
             )
+        if reverse and (rnn_cls is None or bidirectional):
+            raise ValueError(
+                "reverse=True 让单向循环层从句末读到句首；"
+                + ("MLP 没有读的方向，请设 rnn_cls=nn.LSTM 等。" if rnn_cls is None
+                   else "双向层已经包含从右往左读的一半，请设 bidirectional=False。")
+            )
         self.pad_id = pad_id
         self.window = window
         self.delay = delay
+        self.reverse = reverse
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         self.dropout = nn.Dropout(dropout)
         in_features = (2 * window + 1) * embedding_dim
@@ -239,6 +253,9 @@ class SequenceTagger(nn.Module):
                     f"lengths 应是每个序列的真实长度（1 到 {width} 之间），形状 ({ids.size(0)},)；"
                     f"实际为 {lengths.tolist() if lengths.numel() < 10 else tuple(lengths.shape)}。"
                 )
+        real_lengths = lengths
+        if self.reverse:  # read each sequence from its last real character; padding stays at the end
+            ids = _flip_sequences(ids, real_lengths)
         if self.delay:  # d extra steps, so that step t + d exists for the last character
             ids = F.pad(ids, (0, self.delay), value=self.pad_id)
             lengths = None if lengths is None else lengths + self.delay
@@ -258,8 +275,22 @@ class SequenceTagger(nn.Module):
             h, _ = pad_packed_sequence(
                 self.rnn(packed)[0], batch_first=True, total_length=ids.size(1)
             )
-        scores = self.output(self.dropout(h))
-        return scores[:, self.delay : self.delay + width]
+        scores = self.output(self.dropout(h))[:, self.delay : self.delay + width]
+        if self.reverse:  # back to the original order of the characters
+            scores = _flip_sequences(scores, real_lengths)
+        return scores
+
+
+def _flip_sequences(x: Tensor, lengths: Tensor | None = None) -> Tensor:
+    """Reverse every sequence of a padded batch (batch, time, ...) within its length:
+    the padding stays at the end. Without lengths every row is reversed whole."""
+    if lengths is None:
+        return x.flip(1)
+    steps = torch.arange(x.size(1), device=x.device)
+    n = torch.as_tensor(lengths, device=x.device).unsqueeze(1)  # (batch, 1)
+    index = torch.where(steps < n, n - 1 - steps, steps)  # (batch, time)
+    index = index.view(*index.shape, *[1] * (x.dim() - 2)).expand_as(x)
+    return x.gather(1, index)
 
 
 def tagging_loss(model: nn.Module, batch) -> tuple[Tensor, int]:
