@@ -1,4 +1,4 @@
-"""seqbook.nn.attention: masks, additive and dot-product attention, the heatmap."""
+"""seqbook.nn.attention: masks, additive, Luong's and dot-product attention, the heatmap."""
 
 import math
 
@@ -8,6 +8,7 @@ import torch
 
 from seqbook.nn.attention import (
     AdditiveAttention,
+    LuongAttention,
     dot_product_attention,
     length_mask,
     masked_softmax,
@@ -120,6 +121,88 @@ def test_dot_product_attention_is_scaled_softmax_of_dot_products():
     torch.testing.assert_close(steps, context[:, None].expand(2, 3, 3))
     with pytest.raises(ValueError, match="最后一维"):
         dot_product_attention(torch.randn(2, 3), keys)
+
+
+def _luong_scores_by_hand(attention, q, k):
+    """Luong et al. (2015), eq. 8, one query and one key at a time."""
+    if attention.score == "dot":
+        return q @ k
+    if attention.score == "general":
+        return q @ attention.key_proj.weight @ k
+    w = torch.cat([attention.query_proj.weight, attention.key_proj.weight], dim=1)  # W_a acting on [q; k]
+    return attention.score_proj.weight[0] @ torch.tanh(w @ torch.cat([q, k]))
+
+
+@pytest.mark.parametrize("score", ["dot", "general", "concat"])
+def test_luong_scores_follow_their_formulas_with_masks(score):
+    torch.manual_seed(4)
+    key_size = 3 if score == "dot" else 4
+    attention = LuongAttention(3, key_size, score=score)
+    query, keys, values = torch.randn(2, 3), torch.randn(2, 5, key_size), torch.randn(2, 5, 6)
+    mask = length_mask(torch.tensor([5, 2]), 5)
+    context, weights = attention(query, keys, values, mask)
+    assert context.shape == (2, 6) and weights.shape == (2, 5)
+    for i, n in enumerate([5, 2]):
+        scores = torch.stack([_luong_scores_by_hand(attention, query[i], keys[i, j]) for j in range(n)])
+        expected = torch.softmax(scores, 0)
+        torch.testing.assert_close(weights[i, :n], expected)
+        torch.testing.assert_close(context[i], expected @ values[i, :n])
+    assert torch.equal(weights[1, 2:], torch.zeros(3))
+
+
+@pytest.mark.parametrize("score", ["dot", "general", "concat"])
+def test_luong_attention_per_step_queries_and_projected_keys(score):
+    torch.manual_seed(5)
+    attention = LuongAttention(4, 4, score=score)
+    queries, keys = torch.randn(2, 3, 4), torch.randn(2, 6, 4)
+    mask = length_mask(torch.tensor([6, 1]), 6)
+    context, weights = attention(queries, keys, mask=mask)
+    assert context.shape == (2, 3, 4) and weights.shape == (2, 3, 6)
+    projected = attention.project_keys(keys)
+    for t in range(3):
+        c, w = attention(queries[:, t], keys, mask=mask, projected_keys=projected)
+        torch.testing.assert_close(c, context[:, t])
+        torch.testing.assert_close(w, weights[:, t])
+    assert torch.equal(weights[1, :, 1:], torch.zeros(3, 5))
+    torch.testing.assert_close(weights[1, :, 0], torch.ones(3))
+
+
+def test_luong_dot_is_unscaled_dot_product_and_concat_is_additive_without_bias():
+    torch.manual_seed(6)
+    query, keys = torch.randn(2, 4), torch.randn(2, 5, 4)
+    dot = LuongAttention(4, 4, score="dot")
+    assert not list(dot.parameters())
+    torch.testing.assert_close(dot(query, keys)[1], dot_product_attention(query, keys, scale=False)[1])
+    concat, additive = LuongAttention(4, 4, score="concat", hidden_size=3), AdditiveAttention(4, 4, 3)
+    with torch.no_grad():
+        additive.query_proj.weight.copy_(concat.query_proj.weight)
+        additive.key_proj.weight.copy_(concat.key_proj.weight)
+        additive.key_proj.bias.zero_()
+        additive.score_proj.weight.copy_(concat.score_proj.weight)
+    torch.testing.assert_close(concat(query, keys)[1], additive(query, keys)[1])
+    sizes = {score: sum(p.numel() for p in LuongAttention(4, 6, score=score).parameters())
+             for score in ("general", "concat")}
+    assert sizes == {"general": 4 * 6, "concat": 4 * 4 + 6 * 4 + 4}
+
+
+def test_luong_attention_explains_bad_arguments():
+    with pytest.raises(ValueError, match="score"):
+        LuongAttention(4, 4, score="additive")
+    with pytest.raises(ValueError, match="query_size 与 key_size"):
+        LuongAttention(4, 6, score="dot")
+    with pytest.raises(ValueError, match="hidden_size"):
+        LuongAttention(4, 4, score="general", hidden_size=8)
+    with pytest.raises(TypeError, match="query_size"):
+        LuongAttention(4.0, 4)
+    attention = LuongAttention(3, 4)
+    with pytest.raises(ValueError, match="特征数"):
+        attention(torch.randn(2, 4), torch.randn(2, 6, 4))
+    with pytest.raises(ValueError, match="mask"):
+        attention(torch.randn(2, 3), torch.randn(2, 6, 4), mask=torch.ones(2, 5, dtype=torch.bool))
+    with pytest.raises(ValueError, match="批次"):
+        attention(torch.randn(3, 3), torch.randn(2, 6, 4))
+    with pytest.raises(ValueError, match="全为 False"):
+        attention(torch.randn(1, 3), torch.randn(1, 2, 4), mask=torch.zeros(1, 2, dtype=torch.bool))
 
 
 def test_plot_attention_labels_both_axes():

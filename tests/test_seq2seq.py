@@ -1,5 +1,7 @@
 """seqbook.nn and seqbook.losses: encoder, decoders, masks, the masked loss."""
 
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -142,3 +144,68 @@ def test_sequence_cross_entropy_explains_bad_input():
         sequence_cross_entropy(torch.randn(2, 3, 5), torch.zeros(2, 4, dtype=torch.long))
     with pytest.raises(ValueError, match="没有真实"):
         sequence_cross_entropy(torch.randn(1, 2, 5), torch.full((1, 2), IGNORE_INDEX))
+
+
+# ---- Luong's score functions in the attention decoder --------------------------------------
+
+
+def luong_model(score, seed=0):
+    """Encoder output 10 = decoder hidden 10, so that every score, dot included, applies."""
+    torch.manual_seed(seed)
+    encoder = Encoder(SRC_VOCAB, 6, 5)
+    return Seq2Seq(encoder, AttentionDecoder(TGT_VOCAB, 4, 10, encoder.output_size, score=score)).eval()
+
+
+@pytest.mark.parametrize("score", ["dot", "general", "concat"])
+def test_luong_scores_decode_step_by_step_as_with_teacher_forcing(score):
+    model = luong_model(score)
+    assert isinstance(model.decoder.attention, seqbook.nn.LuongAttention)
+    sources, src, lengths, tgt_in = batch(2)
+    logits, weights = model(src, lengths, tgt_in, return_attention=True)
+    memory = model.encode(src, lengths)
+    state = model.initial_state(memory)
+    for t in range(tgt_in.size(1)):
+        step_logits, state, w = model.step(tgt_in[:, t], state, memory)
+        torch.testing.assert_close(step_logits, logits[:, t])
+        torch.testing.assert_close(w, weights[:, t])
+    assert torch.equal(weights[2, :, 2:], torch.zeros(5, 5))
+    for i, ids in enumerate(sources):  # padding changes nothing
+        alone = model(torch.tensor([ids]), torch.tensor([len(ids)]), tgt_in[i : i + 1])
+        torch.testing.assert_close(logits[i], alone[0])
+
+
+def test_the_default_score_is_the_additive_one_with_the_same_parameters_and_random_stream():
+    torch.manual_seed(3)
+    default = AttentionDecoder(TGT_VOCAB, 4, 7, 10)
+    torch.manual_seed(3)
+    additive = AttentionDecoder(TGT_VOCAB, 4, 7, 10, score="additive")
+    assert isinstance(default.attention, seqbook.nn.AdditiveAttention)
+    assert default.state_dict().keys() == additive.state_dict().keys()
+    for name, tensor in default.state_dict().items():
+        assert torch.equal(tensor, additive.state_dict()[name]), name
+    assert "attention.key_proj.bias" in default.state_dict()
+    sizes = {score: sum(p.numel() for p in luong_model(score).decoder.attention.parameters())
+             for score in ("dot", "general", "concat")}
+    assert sizes == {"dot": 0, "general": 100, "concat": 10 * 10 + 10 * 10 + 10}
+
+
+BAD_ARGUMENTS = [
+    (lambda: AttentionDecoder(TGT_VOCAB, 4, 7, 10, score="luong"), "score"),
+    (lambda: AttentionDecoder(TGT_VOCAB, 4, 7, 10, score="dot"), "hidden_size"),
+    (lambda: AttentionDecoder(TGT_VOCAB, 4, 10, 10, score="general", attention_size=3), "attention_size"),
+    (lambda: seqbook.nn.LuongAttention(4, 4, score=None), "score"),
+    (lambda: seqbook.nn.LuongAttention(4, 6, score="dot"), "key_size"),
+    (lambda: seqbook.nn.LuongAttention(4, 4, score="dot", hidden_size=2), "hidden_size"),
+    (lambda: seqbook.nn.LuongAttention(4, 4, score="concat", hidden_size=True), "hidden_size"),
+    (lambda: seqbook.nn.LuongAttention(0, 4), "query_size"),
+    (lambda: seqbook.nn.LuongAttention(4, "4"), "key_size"),
+]
+
+
+@pytest.mark.parametrize(("call", "parameter"), BAD_ARGUMENTS)
+def test_luong_arguments_are_explained_in_chinese(call, parameter):
+    with pytest.raises((TypeError, ValueError)) as error:
+        call()
+    message = str(error.value)
+    assert parameter in message, message
+    assert re.search(r"[\u4e00-\u9fff]", message), message

@@ -4,12 +4,13 @@ Recurrent cells (one time step) and layers (multi-layer, bidirectional, batch_fi
 dropout, PackedSequence): their parameters have PyTorch's names, shapes and
 initialisation, so `ours.load_state_dict(theirs.state_dict())` works both ways.
 ``init`` starts gates open or closed; ``recurrent_layer`` builds any of these layers (or
-torch's) the same way for every model. Attention (additive and dot-product, with padding
-masks) and encoder-decoder models build on them (chapter 7).
+torch's) the same way for every model. Attention (additive, Luong's dot/general/concat and
+dot-product, with padding masks) and encoder-decoder models build on them (chapter 7).
 """
 
 from seqbook.nn.attention import (
     AdditiveAttention,
+    LuongAttention,
     dot_product_attention,
     length_mask,
     masked_softmax,
@@ -37,6 +38,7 @@ __all__ = [
     "GRUCell",
     "LSTM",
     "LSTMCell",
+    "LuongAttention",
     "Memory",
     "RNN",
     "RNNBase",

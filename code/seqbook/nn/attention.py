@@ -7,8 +7,10 @@ function scores every key, turns the scores into weights with a softmax over the
     a_j = softmax_j(score(q, k_j)),    context = sum_j a_j v_j
 
 ``AdditiveAttention`` scores with a small network, score(q, k) = v . tanh(W_q q + W_k k + b)
-(Bahdanau et al. 2015); ``dot_product_attention`` scores with q . k / sqrt(d) (the form
-Transformers use). ``seqbook.plot.plot_attention`` draws the weights as a heatmap.
+(Bahdanau et al. 2015); ``LuongAttention`` offers the three scores of Luong et al. (2015),
+"dot" q . k, "general" q . W k and "concat" v . tanh(W [q; k]), with the same interface;
+``dot_product_attention`` scores with q . k / sqrt(d) (the form Transformers use).
+``seqbook.plot.plot_attention`` draws the weights as a heatmap.
 """
 
 import math
@@ -16,7 +18,13 @@ import math
 import torch
 from torch import Tensor, nn
 
-from seqbook.checks import check_bool, check_int_at_least, check_positive_int, check_tensor
+from seqbook.checks import (
+    check_bool,
+    check_choice,
+    check_int_at_least,
+    check_positive_int,
+    check_tensor,
+)
 
 
 def length_mask(lengths: Tensor, max_len: int | None = None) -> Tensor:
@@ -128,6 +136,75 @@ class AdditiveAttention(nn.Module):
             projected_keys = self.project_keys(keys)
         weights = masked_softmax(self.scores(query, projected_keys), _as_batched_mask(mask, keys, query))
         return _weighted_sum(weights, values), weights
+
+
+LUONG_SCORES = ("dot", "general", "concat")
+
+
+class LuongAttention(nn.Module):
+    """Luong 等（2015）的三种打分函数，接口与 ``AdditiveAttention`` 相同。
+
+    - ``score="dot"``：score(q, k) = q · k，没有参数，要求 query_size == key_size；
+    - ``score="general"``：score(q, k) = q · W k，W 的形状为 (query_size, key_size)；
+    - ``score="concat"``：score(q, k) = v · tanh(W [q; k])，即去掉偏置 b 的加性打分，
+      ``hidden_size`` 是 W 的行数（不传则与 query_size 相同）。
+
+    W k（或 dot 的 k 本身）与查询无关：``project_keys(keys)`` 每个源句只算一次，
+    作为 ``projected_keys`` 传给每一步。``forward`` 返回 ``(context, weights)``。
+    """
+
+    def __init__(self, query_size: int, key_size: int, score: str = "general", hidden_size: int | None = None):
+        super().__init__()
+        check_positive_int("query_size", query_size)
+        check_positive_int("key_size", key_size)
+        check_choice("score", score, LUONG_SCORES, "加性打分请用 AdditiveAttention。")
+        if hidden_size is not None:
+            check_positive_int("hidden_size", hidden_size, "不传则与 query_size 相同。")
+            if score != "concat":
+                raise ValueError(f"hidden_size 只用于 score='concat'，score={score!r} 没有这一层；请去掉 hidden_size。")
+        if score == "dot" and query_size != key_size:
+            raise ValueError(
+                f"score='dot' 要求 query_size 与 key_size 相同，实际为 {query_size} 和 {key_size}；"
+                "维数不同时请用 score='general'（它多一个 W 把 k 投影到查询的维数）。"
+            )
+        self.query_size, self.key_size, self.score = query_size, key_size, score
+        if score == "general":
+            self.key_proj = nn.Linear(key_size, query_size, bias=False)  # W k
+        elif score == "concat":
+            hidden_size = hidden_size or query_size
+            self.query_proj = nn.Linear(query_size, hidden_size, bias=False)  # W 作用在 q 上的那几列
+            self.key_proj = nn.Linear(key_size, hidden_size, bias=False)  # W 作用在 k 上的那几列
+            self.score_proj = nn.Linear(hidden_size, 1, bias=False)  # v
+
+    def project_keys(self, keys: Tensor) -> Tensor:
+        """与查询无关的部分：dot 为 k 本身，general 为 W k，concat 为 W 的 k 部分乘 k。"""
+        return keys if self.score == "dot" else self.key_proj(keys)
+
+    def scores(self, query: Tensor, projected_keys: Tensor) -> Tensor:
+        """未归一化的分数：(batch, S)，或每步一个查询时 (batch, T, S)。"""
+        if self.score == "concat":
+            q = self.query_proj(query).unsqueeze(-2)  # (N, 1, A) 或 (N, T, 1, A)
+            k = projected_keys if query.dim() == 2 else projected_keys.unsqueeze(1)
+            return self.score_proj(torch.tanh(q + k)).squeeze(-1)
+        q = query.unsqueeze(1) if query.dim() == 2 else query  # (N, T, d)
+        scores = torch.bmm(q, projected_keys.transpose(1, 2))  # (N, T, S)：每个查询与每个键的内积
+        return scores.squeeze(1) if query.dim() == 2 else scores
+
+    def forward(self, query, keys, values=None, mask=None, *, projected_keys=None):
+        values = keys if values is None else values
+        _check_query_keys(query, keys, values)
+        if query.size(-1) != self.query_size or keys.size(-1) != self.key_size:
+            raise ValueError(
+                f"特征数不符：这个注意力层要求 query 的最后一维为 {self.query_size}、"
+                f"keys 的最后一维为 {self.key_size}，实际为 {query.size(-1)} 和 {keys.size(-1)}。"
+            )
+        if projected_keys is None:
+            projected_keys = self.project_keys(keys)
+        weights = masked_softmax(self.scores(query, projected_keys), _as_batched_mask(mask, keys, query))
+        return _weighted_sum(weights, values), weights
+
+    def extra_repr(self) -> str:
+        return f"query_size={self.query_size}, key_size={self.key_size}, score={self.score!r}"
 
 
 def dot_product_attention(query, keys, values=None, mask=None, *, scale: bool = True):

@@ -24,6 +24,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqbook.checks import (
     check_bool,
+    check_choice,
     check_dropout,
     check_layer_class,
     check_module,
@@ -31,7 +32,7 @@ from seqbook.checks import (
     check_positive_int,
     check_tensor,
 )
-from seqbook.nn.attention import AdditiveAttention, length_mask
+from seqbook.nn.attention import LUONG_SCORES, AdditiveAttention, LuongAttention, length_mask
 from seqbook.nn.builder import keeps_cell_state, recurrent_cell, recurrent_layer
 from seqbook.nn.rnn import final_state
 from seqbook.text import PAD_ID
@@ -223,6 +224,10 @@ class AttentionDecoder(_DecoderBase):
     ``seqbook.nn.LSTM``...); the decoder runs its one-step cell (``torch.nn.GRUCell``...),
     because the loop over time is unavoidable here: each query is the state the previous
     step produced. ``dropout`` acts on the embeddings and before the output layer.
+
+    ``score`` picks the score function: "additive" (the default, ``AdditiveAttention``), or
+    Luong et al.'s "dot", "general" or "concat" (``LuongAttention``); only the score changes,
+    the query is still s_(t-1). "dot" needs hidden_size == context_size.
     """
 
     def __init__(
@@ -237,12 +242,24 @@ class AttentionDecoder(_DecoderBase):
         output_hidden: int | None = None,
         dropout: float = 0.0,
         pad_id: int = PAD_ID,
+        score: str = "additive",
     ):
         if attention_size is not None:
             check_positive_int("attention_size", attention_size, "不传则与 hidden_size 相同。")
         check_layer_class("rnn_cls", rnn_cls)
+        check_choice("score", score, ("additive", *LUONG_SCORES))
+        if attention_size is not None and score in ("dot", "general"):
+            raise ValueError(f"attention_size 只用于 score='additive' 或 'concat'，score={score!r} 没有这一层；请去掉它。")
         super().__init__(vocab_size, embedding_dim, hidden_size, context_size, output_hidden, dropout, pad_id)
-        self.attention = AdditiveAttention(hidden_size, context_size, attention_size or hidden_size)
+        if score == "dot" and hidden_size != context_size:
+            raise ValueError(
+                f"score='dot' 要求 hidden_size 与 context_size 相同（查询与键的维数相同），实际为 {hidden_size} 和 "
+                f"{context_size}；请改用 score='general'，或让解码器的 hidden_size 等于编码器的 output_size。"
+            )
+        if score == "additive":
+            self.attention = AdditiveAttention(hidden_size, context_size, attention_size or hidden_size)
+        else:
+            self.attention = LuongAttention(hidden_size, context_size, score, attention_size)
         self.cell = recurrent_cell(rnn_cls, embedding_dim + context_size, hidden_size)
         self.keeps_cell_state = keeps_cell_state(self.cell)
 
