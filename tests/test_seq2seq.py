@@ -60,18 +60,23 @@ def test_decoder_logits_of_a_padded_batch_equal_each_sentence_alone(attention):
         torch.testing.assert_close(logits[i], alone[0])
 
 
-@pytest.mark.parametrize("attention", [True, False])
-def test_teacher_forcing_equals_stepping_one_token_at_a_time(attention):
-    model = make_model(attention)
-    _, src, lengths, tgt_in = batch(1)
+def stepping_equals_teacher_forcing(model, src, lengths, tgt_in):
+    """Decode one token at a time with ``step`` and compare with the teacher-forced pass."""
     logits, weights = model(src, lengths, tgt_in, return_attention=True)
     memory = model.encode(src, lengths)
     state = model.initial_state(memory)
     for t in range(tgt_in.size(1)):
         step_logits, state, w = model.step(tgt_in[:, t], state, memory)
         torch.testing.assert_close(step_logits, logits[:, t])
-        if attention:
+        if weights is not None:
             torch.testing.assert_close(w, weights[:, t])
+    return logits, weights
+
+
+@pytest.mark.parametrize("attention", [True, False])
+def test_teacher_forcing_equals_stepping_one_token_at_a_time(attention):
+    _, src, lengths, tgt_in = batch(1)
+    _, weights = stepping_equals_teacher_forcing(make_model(attention), src, lengths, tgt_in)
     if attention:
         assert weights.shape == (3, 5, 7)
         assert torch.equal(weights[2, :, 2:], torch.zeros(5, 5))  # nothing on padding
@@ -161,13 +166,7 @@ def test_luong_scores_decode_step_by_step_as_with_teacher_forcing(score):
     model = luong_model(score)
     assert isinstance(model.decoder.attention, seqbook.nn.LuongAttention)
     sources, src, lengths, tgt_in = batch(2)
-    logits, weights = model(src, lengths, tgt_in, return_attention=True)
-    memory = model.encode(src, lengths)
-    state = model.initial_state(memory)
-    for t in range(tgt_in.size(1)):
-        step_logits, state, w = model.step(tgt_in[:, t], state, memory)
-        torch.testing.assert_close(step_logits, logits[:, t])
-        torch.testing.assert_close(w, weights[:, t])
+    logits, weights = stepping_equals_teacher_forcing(model, src, lengths, tgt_in)
     assert torch.equal(weights[2, :, 2:], torch.zeros(5, 5))
     for i, ids in enumerate(sources):  # padding changes nothing
         alone = model(torch.tensor([ids]), torch.tensor([len(ids)]), tgt_in[i : i + 1])
