@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from seqbook.check import CheckFailed, OutOfRange, check, check_layer, expect
+from seqbook.check import CheckFailed, OutOfRange, check, check_layer, expect, solution
 
 
 def reference_square(x):
@@ -93,3 +93,80 @@ def test_expect_records_every_call_when_asked(tmp_path, monkeypatch):
         {"name": "a", "value": 0.5, "low": 0, "high": 1, "held": True},
         {"name": "b", "value": 2.0, "low": None, "high": 1, "held": False},
     ]
+
+
+STUB_SOURCE = '''
+import torch
+from seqbook.check import check, check_layer
+
+
+def my_square(x):
+    # 你的代码
+    ...
+
+
+class MyCell(torch.nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+
+    def forward(self, x, h=None):
+        """还没写。"""
+'''
+
+
+def test_a_stub_gets_a_hint_not_a_traceback(tmp_path, capsys, monkeypatch):
+    """The reader runs the exercise cell before writing anything: a hint, no error."""
+    module = tmp_path / "stubs.py"  # a file, so that inspect can read the stubs' source
+    module.write_text(STUB_SOURCE, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import stubs
+
+    assert check(stubs.my_square, reference_square, [2]) == 0
+    assert "my_square 还是练习的空壳" in capsys.readouterr().out
+    inputs = lambda kwargs: (torch.randn(2, kwargs["input_size"]),)  # noqa: E731
+    assert check_layer(stubs.MyCell, torch.nn.RNNCell, [{"input_size": 2, "hidden_size": 3}], inputs) == 0
+    assert "MyCell 还是练习的空壳" in capsys.readouterr().out
+
+
+def test_check_explains_a_missing_return():
+    def forgot_return(x):
+        x * x
+
+    with pytest.raises(CheckFailed, match="返回了 None：函数还没写完，还是忘了 return"):
+        check(forgot_return, reference_square, [3])
+
+
+def write_notebook(folder, *markdown):
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": text} for text in markdown]
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (folder / "page.ipynb").write_text(json.dumps(notebook, ensure_ascii=False), encoding="utf-8")
+
+
+SOLUTION = """````{solution} t-ex-square
+:class: dropdown
+平方就是自己乘自己。
+
+```python
+def my_square(x):
+    return scale * x * x
+```
+````"""
+
+
+def test_solution_runs_the_folded_answer_in_a_copy_of_the_namespace(tmp_path, monkeypatch):
+    write_notebook(tmp_path, "# 练习", SOLUTION)
+    monkeypatch.chdir(tmp_path)
+    namespace = {"scale": 1, "my_square": "the reader's stub"}
+    answer = solution("t-ex-square", namespace)
+    assert check(answer.my_square, reference_square, [1, 2, 3]) == 3
+    assert namespace == {"scale": 1, "my_square": "the reader's stub"}  # untouched
+    assert set(vars(answer)) == {"my_square"}
+
+
+def test_solution_names_a_missing_label_or_code_block(tmp_path, monkeypatch):
+    write_notebook(tmp_path, SOLUTION, "````{solution} t-ex-prose\n:class: dropdown\n只有文字。\n````")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LookupError, match="找不到练习 't-ex-missing' 的答案"):
+        solution("t-ex-missing", {})
+    with pytest.raises(ValueError, match="练习 't-ex-prose' 的答案里没有 ```python 代码块"):
+        solution("t-ex-prose", {})

@@ -2,11 +2,18 @@
 difference is explained in Chinese, with the input that exposed it), and ``expect``, the
 hidden checks' assertion for quantities that depend on training."""
 
+import ast
 import copy
+import inspect
 import json
 import math
 import os
+import re
+import sys
+import textwrap
 from numbers import Real
+from pathlib import Path
+from types import SimpleNamespace
 
 import torch
 
@@ -27,6 +34,8 @@ class CheckFailed(AssertionError):
 
 def _differs(got, expected, rtol: float, atol: float) -> str | None:
     """A Chinese description of how ``got`` differs from ``expected``, or None if equal."""
+    if got is None and expected is not None:
+        return f"应为 {_short(expected)}，实际返回了 None：函数还没写完，还是忘了 return？"
     if isinstance(expected, torch.Tensor):
         if not isinstance(got, torch.Tensor):
             return f"应返回张量（torch.Tensor），实际返回了 {type(got).__name__}"
@@ -107,6 +116,8 @@ def check(candidate, reference, cases, *, name=None, rtol=1e-5, atol=1e-6) -> in
     cases = list(cases)
     check_not_empty("cases", cases, "至少给出一组测试输入。")
     name = name or getattr(candidate, "__name__", "你的函数")
+    if _is_stub(candidate):
+        return _stub_hint(name)
     for number, args in enumerate(cases, start=1):
         args = args if isinstance(args, tuple) else (args,)
         shown = ", ".join(_short(a) for a in args)
@@ -135,6 +146,8 @@ def check_layer(candidate_cls, reference_cls, init_kwargs, inputs, *, rtol=1e-5,
         check_layer_class(name, cls, "torch.nn.RNNCell 或你写的 MyRNNCell")
     check_callable("inputs", inputs, "inputs(kwargs) 返回该配置的输入张量组成的元组。")
     _check_tolerances(rtol, atol)
+    if _is_stub(candidate_cls):
+        return _stub_hint(candidate_cls.__name__)
     init_kwargs = list(init_kwargs)
     check_not_empty("init_kwargs", init_kwargs, "至少给出一组构造参数，例如 [{'input_size': 3, 'hidden_size': 4}]。")
     passed = 0
@@ -162,6 +175,94 @@ def check_layer(candidate_cls, reference_cls, init_kwargs, inputs, *, rtol=1e-5,
         passed += 1
     print(f"✓ {candidate_cls.__name__}：{passed} 种配置的输出和梯度都与 {reference_cls.__name__} 一致")
     return passed
+
+
+def solution(label: str, namespace: dict) -> SimpleNamespace:
+    """Run the code of the folded solution to exercise ``label``; return the names it defines.
+
+    The code is the ```` ```python ```` block of the ``{solution} label`` cell in this book's
+    notebooks, run in a copy of ``namespace`` (the notebook's ``globals()``), so the hidden
+    check tests exactly the answer the reader unfolds, and the reader's own names stay untouched.
+    """
+    check_string("label", label, hint="练习的标签，例如 'ch1-ex-bpe-merge'。")
+    code = _solution_code(label)
+    scope = dict(namespace)
+    before = set(scope)
+    exec(compile(code, f"<答案 {label}>", "exec"), scope)  # noqa: S102 (the book's own text)
+    defined = {k: v for k, v in scope.items() if k not in before or v is not namespace.get(k)}
+    defined.pop("__builtins__", None)
+    return SimpleNamespace(**defined)
+
+
+_SOLUTION = re.compile(
+    r"^(?P<fence>`{3,})\{solution\}[ \t]*(?P<label>\S+)[ \t]*\n(?P<body>.*?)\n(?P=fence)[ \t]*$", re.S | re.M
+)
+_PYTHON_BLOCK = re.compile(r"^```python\n(?P<code>.*?)^```\s*$", re.S | re.M)
+
+
+def _solution_code(label: str) -> str:
+    """The Python code in the solution to ``label``, from the notebooks near the working directory."""
+    for cells in _notebooks():
+        for source in cells:
+            for match in _SOLUTION.finditer(source):
+                if match.group("label") != label:
+                    continue
+                blocks = _PYTHON_BLOCK.findall(match.group("body"))
+                if not blocks:
+                    raise ValueError(f"练习 {label!r} 的答案里没有 ```python 代码块，无法自检。")
+                return "\n\n".join(blocks)
+    raise LookupError(
+        f"找不到练习 {label!r} 的答案：在当前目录 {Path.cwd()} 和本书的 chapters/ 中都没有它。"
+        "请在笔记本所在的目录里运行，或检查标签的拼写。"
+    )
+
+
+def _notebooks():
+    """The markdown sources of every notebook the book has here (each notebook: a list of cells)."""
+    if "google.colab" in sys.modules:  # Colab keeps the open notebook in the browser, not on disk
+        from google.colab import _message
+
+        yield _markdown(_message.blocking_request("get_ipynb", timeout_sec=30)["ipynb"])
+    book = Path(__file__).resolve().parents[2] / "chapters"
+    for folder in (Path.cwd(), book):
+        for path in sorted(folder.glob("**/*.ipynb") if folder == book else folder.glob("*.ipynb")):
+            yield _markdown(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _markdown(notebook: dict) -> list[str]:
+    cells = notebook.get("cells", [])
+    return ["".join(c["source"]) for c in cells if c.get("cell_type") == "markdown"]
+
+
+def _is_stub(obj) -> bool:
+    """True for a function (or a class with a method) whose body is only ``...``, ``pass`` or a docstring."""
+    functions = [obj] if inspect.isfunction(obj) else []
+    if inspect.isclass(obj):
+        functions = [f for f in vars(obj).values() if inspect.isfunction(f)]
+    for function in functions:
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        body = tree.body[0].body if tree.body and hasattr(tree.body[0], "body") else []
+        if body and all(_is_placeholder(statement) for statement in body):
+            return True
+    return False
+
+
+def _is_placeholder(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Pass):
+        return True
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+
+
+def _stub_hint(name: str) -> int:
+    """Tell the reader that the exercise is still a stub (not an error: nothing was checked)."""
+    print(
+        f"✎ {name} 还是练习的空壳（函数体只有 ...）：把 ... 换成你的代码，再运行这个单元。"
+        "卡住了可以展开下面的“答案”。"
+    )
+    return 0
 
 
 def _check_tolerances(rtol, atol) -> None:
