@@ -8,6 +8,7 @@ import torch
 
 from seqbook.nn.attention import (
     AdditiveAttention,
+    KeyProjectingAttention,
     LuongAttention,
     dot_product_attention,
     length_mask,
@@ -104,6 +105,32 @@ def test_attention_layers_explain_bad_shapes(attention):
         attention(torch.randn(2, 3), torch.randn(2, 6, 4), mask=torch.ones(2, 5, dtype=torch.bool))
     with pytest.raises(ValueError, match="批次"):
         attention(torch.randn(3, 3), torch.randn(2, 6, 4))
+
+
+@pytest.mark.parametrize(
+    ("attention", "shapes"),
+    [
+        (AdditiveAttention(3, 4, 5), {"query_proj.weight": (5, 3), "key_proj.weight": (5, 4),
+                                      "key_proj.bias": (5,), "score_proj.weight": (1, 5)}),
+        (LuongAttention(4, 4, score="dot"), {}),
+        (LuongAttention(3, 4, score="general"), {"key_proj.weight": (3, 4)}),
+        (LuongAttention(3, 4, score="concat", hidden_size=5), {"query_proj.weight": (5, 3), "key_proj.weight": (5, 4),
+                                                              "score_proj.weight": (1, 5)}),
+    ],
+    ids=["additive", "dot", "general", "concat"],
+)
+def test_key_projecting_layers_share_one_forward_and_keep_their_state_dicts(attention, shapes):
+    """One forward for every layer that projects its keys; checkpoints stay loadable (same keys)."""
+    assert isinstance(attention, KeyProjectingAttention)
+    assert type(attention).forward is KeyProjectingAttention.forward
+    assert {name: tuple(t.shape) for name, t in attention.state_dict().items()} == shapes
+    assert list(attention.state_dict()) == list(shapes)
+    query, keys = torch.randn(2, attention.query_size), torch.randn(2, 6, attention.key_size)
+    with pytest.raises(ValueError, match="特征数"):
+        attention(torch.randn(2, attention.query_size + 1), keys)
+    context, weights = attention(query, keys, mask=length_mask(torch.tensor([6, 2]), 6))
+    assert context.shape == (2, attention.key_size) and weights.shape == (2, 6)
+    assert torch.equal(weights[1, 2:], torch.zeros(4))
 
 
 def test_dot_product_attention_is_scaled_softmax_of_dot_products():

@@ -5,7 +5,7 @@ import itertools
 import pytest
 import torch
 
-from seqbook.decode import beam_search, greedy_search
+from seqbook.decode import beam_search, beam_step, greedy_search
 from seqbook.nn import AttentionDecoder, Decoder, Encoder, Seq2Seq
 from seqbook.text import pad
 
@@ -152,3 +152,53 @@ def test_search_restores_training_mode_and_explains_bad_arguments():
         greedy_search(torch.nn.Linear(2, 2), src, lengths, bos_id=BOS, eos_id=EOS)
     with pytest.raises(ValueError, match="src_lengths"):
         greedy_search(model, src, lengths[:2], bos_id=BOS, eos_id=EOS)
+
+
+def test_beam_step_returns_the_k_best_extensions_best_first():
+    g = torch.Generator().manual_seed(0)
+    scores, log_probs = torch.randn(3, generator=g), torch.log_softmax(torch.randn(3, 5, generator=g), -1)
+    best, beams, tokens = beam_step(scores, log_probs, 4)
+    every = sorted(((float(scores[b] + log_probs[b, w]), b, w) for b in range(3) for w in range(5)), reverse=True)
+    assert [(b, w) for _, b, w in every[:4]] == list(zip(beams.tolist(), tokens.tolist(), strict=True))
+    torch.testing.assert_close(best, torch.tensor([s for s, _, _ in every[:4]]))
+    # a batch of such rows gives the same as each row alone
+    batch = beam_step(torch.stack([scores, scores + 1]), torch.stack([log_probs, log_probs]), 4)
+    torch.testing.assert_close(batch[0][1], best + 1)
+    assert torch.equal(batch[1][0], beams) and torch.equal(batch[2][1], tokens)
+
+
+def test_beam_step_explains_bad_arguments():
+    with pytest.raises(ValueError, match="log_probs"):
+        beam_step(torch.zeros(2), torch.zeros(3, 5), 2)
+    with pytest.raises(ValueError, match="k"):
+        beam_step(torch.zeros(2), torch.zeros(2, 5), 11)
+    with pytest.raises(ValueError, match="k"):
+        beam_step(torch.zeros(2), torch.zeros(2, 5), 0)
+
+
+def test_trace_records_every_expansion_and_does_not_change_the_search():
+    model = TableModel(6, seed=1, eos_bias=1.0)
+    ids, src, lengths = sources(2, count=3)
+    plain = beam_search(model, src, lengths, bos_id=BOS, eos_id=EOS, beam_size=2, max_len=6, return_scores=True)
+    trace = []
+    traced = beam_search(model, src, lengths, bos_id=BOS, eos_id=EOS, beam_size=2, max_len=6, return_scores=True,
+                         trace=trace)
+    assert traced == plain
+    for i in range(3):
+        entries = [e for e in trace if e["sequence"] == i]
+        first = [e for e in entries if e["step"] == 0]
+        assert len(first) == 6 and {e["prefix"] for e in first} == {()}  # one beam at the start
+        # every kept hypothesis is expanded at the next step, by every token
+        for e in entries:
+            if e["status"] == "kept":
+                children = [c for c in entries if c["prefix"] == (*e["prefix"], e["token"])]
+                assert len(children) == 6
+                assert all(c["score"] <= e["score"] + 1e-6 for c in children)
+        # the winner is the best finished hypothesis of the trace
+        finished = [e for e in entries if e["status"] == "finished"]
+        top = max(finished, key=lambda e: e["normalized"])
+        assert top["normalized"] == pytest.approx(plain[1][i], abs=1e-5)
+        ids_of_top = list(top["prefix"]) + ([] if top["token"] == EOS else [top["token"]])
+        assert ids_of_top == plain[0][i]
+    with pytest.raises(TypeError, match="trace"):
+        beam_search(model, src, lengths, bos_id=BOS, eos_id=EOS, trace=())

@@ -253,3 +253,75 @@ def test_a_trained_tagger_segments_text():
     assert [TAGS[t] for t in tags[0]] == ["b", "e", "s"]
     with pytest.raises(TypeError, match="文本的列表"):
         segment(model, v, "中国人")
+
+
+# ---- constrained Viterbi decoding ----
+
+
+def brute_force_best(log_probs):
+    """The best valid tag sequence by trying every one of the 4**T sequences."""
+    import itertools
+
+    from seqbook.tasks.segmentation import is_valid_tags
+
+    best, best_score = None, float("-inf")
+    for ids in itertools.product(range(len(TAGS)), repeat=log_probs.size(0)):
+        if not is_valid_tags([TAGS[i] for i in ids]):
+            continue
+        score = sum(log_probs[t, i].item() for t, i in enumerate(ids))
+        if score > best_score:
+            best, best_score = list(ids), score
+    return best
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 4, 5, 6])
+def test_constrained_viterbi_matches_brute_force(steps):
+    from seqbook.tasks.segmentation import constrained_viterbi, is_valid_tags
+
+    generator = torch.Generator().manual_seed(steps)
+    for _ in range(20):
+        log_probs = torch.randn(steps, 4, generator=generator).mul(3).log_softmax(-1)
+        path = constrained_viterbi(log_probs)
+        assert path == brute_force_best(log_probs)
+        assert is_valid_tags([TAGS[i] for i in path])
+
+
+def test_constrained_viterbi_keeps_a_valid_argmax_and_fixes_an_invalid_one():
+    from seqbook.tasks.segmentation import constrained_viterbi
+
+    valid = torch.tensor([[0.0, -9, -9, -9], [-9, -9, 0.0, -9], [-9, -9, -9, 0.0]])  # b e s
+    assert constrained_viterbi(valid) == [0, 2, 3]
+    one = torch.tensor([[-9, -9, -9, 0.0]])
+    assert constrained_viterbi(one) == [3]
+    # argmax is b b (invalid): the best valid sequence
+    invalid = torch.tensor([[0.0, -5, -5, -1], [0.0, -5, -1.5, -1]]).log_softmax(-1)
+    assert constrained_viterbi(invalid) == brute_force_best(invalid)
+    assert constrained_viterbi(invalid) == [0, 2]  # b e, not the greedy b b
+
+
+def test_is_valid_tags():
+    from seqbook.tasks.segmentation import is_valid_tags
+
+    assert is_valid_tags(list("bmesbe"))
+    assert is_valid_tags([])
+    assert not is_valid_tags(list("bb"))
+    assert not is_valid_tags(list("me"))  # starts inside a word
+    assert not is_valid_tags(list("bm"))  # ends inside a word
+    assert not is_valid_tags(list("sm"))
+    with pytest.raises(ValueError, match="未知的标签"):
+        is_valid_tags(["x"])
+
+
+def test_constrained_viterbi_checks_its_argument():
+    from seqbook.tasks.segmentation import constrained_viterbi
+
+    with pytest.raises(TypeError, match="log_probs"):
+        constrained_viterbi([[0.0] * 4])
+    with pytest.raises(ValueError, match="log_probs"):
+        constrained_viterbi(torch.zeros(3, 5))
+    with pytest.raises(ValueError, match="log_probs"):
+        constrained_viterbi(torch.zeros(0, 4))
+    with pytest.raises(ValueError, match="log_probs"):
+        constrained_viterbi(torch.zeros(4))
+    with pytest.raises(TypeError, match="log_probs"):
+        constrained_viterbi(torch.zeros(3, 4, dtype=torch.long))

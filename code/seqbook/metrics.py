@@ -1,4 +1,4 @@
-"""Evaluation metrics: accuracy, word-segmentation precision/recall/F1, perplexity and BLEU."""
+"""评价指标：准确率，分词的精确率、召回率与 F1，困惑度和 BLEU。"""
 
 import math
 from collections import Counter
@@ -21,11 +21,10 @@ from seqbook.checks import (
 
 
 def accuracy(pred, target, ignore_index: int | None = None) -> float:
-    """The fraction of ``pred`` equal to ``target`` (tensors or lists).
+    """准确率：``pred`` 与 ``target``（张量或列表）相等的比例。
 
-    ``pred`` may hold scores with one more dimension than ``target`` (e.g. logits of shape
-    (batch, classes)); their argmax over the last dimension is the prediction. Positions
-    whose target is ``ignore_index`` (e.g. padding labelled -100) don't count.
+    ``pred`` 也可以是比 ``target`` 多一维的分数（例如形状 (B, 类别数) 的 logits），此时取最后
+    一维的 argmax 作为预测。目标等于 ``ignore_index`` 的位置（例如标为 -100 的填充）不计。
     """
     if ignore_index is not None:
         check_int("ignore_index", ignore_index, "例如 ignore_index=-100 跳过填充位置；不跳过请用 None。")
@@ -52,7 +51,7 @@ def accuracy(pred, target, ignore_index: int | None = None) -> float:
 
 
 def word_spans(words: Sequence[str]) -> list[tuple[int, int]]:
-    """The character span [start, end) of each word: ["中国", "人"] -> [(0, 2), (2, 3)]."""
+    """每个词在句子中的字符区间 [start, end)：["中国", "人"] -> [(0, 2), (2, 3)]。"""
     if isinstance(words, str):
         raise TypeError(
             f"word_spans 需要词的列表，收到的是字符串 {words!r:.30}；例如 ['中国', '人']。"
@@ -68,10 +67,10 @@ def word_spans(words: Sequence[str]) -> list[tuple[int, int]]:
 def segmentation_prf(
     gold_sentences: Sequence[Sequence[str]], predicted_sentences: Sequence[Sequence[str]]
 ) -> tuple[float, float, float]:
-    """Precision, recall and F1 of predicted words against gold words, over all sentences.
+    """预测的词相对金标准的精确率、召回率与 F1，在所有句子上合计。
 
-    A predicted word is correct when its character span is a gold word's span. The two
-    segmentations of each sentence must have the same characters.
+    预测的一个词算对，当且仅当它的字符区间也是金标准中某个词的区间。
+    每句的两种切分必须由相同的字符组成。
     """
     check_token_lists("gold_sentences", gold_sentences)
     check_token_lists("predicted_sentences", predicted_sentences)
@@ -89,17 +88,17 @@ def segmentation_prf(
                 "两边必须是同一句话的不同切分（例如去掉了空白字符的同一段文本）。"
             )
         gold_spans, predicted_spans = set(word_spans(gold)), set(word_spans(predicted))
-        correct += len(gold_spans & predicted_spans)
+        correct += len(gold_spans & predicted_spans)  # 区间完全相同的词才算切对
         n_gold += len(gold_spans)
         n_predicted += len(predicted_spans)
-    precision = correct / n_predicted if n_predicted else 0.0
-    recall = correct / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision = correct / n_predicted if n_predicted else 0.0  # 精确率：预测的词里有多少是对的
+    recall = correct / n_gold if n_gold else 0.0  # 召回率：金标准的词里有多少被找到
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0  # 调和平均
     return precision, recall, f1
 
 
 def perplexity(mean_nll: float) -> float:
-    """exp of the mean negative log-likelihood per token, in nats (a float or a 0-d tensor)."""
+    """困惑度：每个词元平均负对数似然（以 e 为底；浮点数或 0 维张量）的指数。"""
     if isinstance(mean_nll, torch.Tensor) and mean_nll.numel() == 1:
         mean_nll = mean_nll.item()
     check_number(
@@ -113,23 +112,23 @@ def perplexity(mean_nll: float) -> float:
         return math.inf
 
 
-# Corpus BLEU (Papineni et al. 2002) with sacreBLEU's definitions (Post 2018), on tokens.
+# 语料级 BLEU（Papineni 等人 2002），在词元上按 sacreBLEU 的定义（Post 2018）计算。
 
-BLEU_SMOOTHING = {"none": None, "floor": 0.1, "add-k": 1.0, "exp": None}  # method -> default value
+BLEU_SMOOTHING = {"none": None, "floor": 0.1, "add-k": 1.0, "exp": None}  # 平滑方法 -> 默认值
 
 
 @dataclass(frozen=True)
 class BLEUScore:
-    """A corpus BLEU score and its parts; ``score`` and ``precisions`` are percentages."""
+    """语料级 BLEU 及其组成部分；``score`` 与 ``precisions`` 是百分数。"""
 
     score: float
-    precisions: tuple[float, ...]  # modified n-gram precisions, n = 1..max_order, smoothed
+    precisions: tuple[float, ...]  # n 元组的修正精确率，n = 1..max_order，已平滑
     brevity_penalty: float
-    hyp_len: int  # tokens in all hypotheses
-    ref_len: int  # tokens in the closest reference of every hypothesis
-    matches: tuple[int, ...]  # clipped n-gram matches, n = 1..max_order
-    totals: tuple[int, ...]  # n-grams in the hypotheses, n = 1..max_order
-    signature: str = ""  # sacreBLEU's description of how the score was computed, if it applies
+    hyp_len: int  # 所有译文的词元数
+    ref_len: int  # 每句最接近的参考译文的词元数之和
+    matches: tuple[int, ...]  # 截断后的 n 元组匹配数，n = 1..max_order
+    totals: tuple[int, ...]  # 译文中的 n 元组数，n = 1..max_order
+    signature: str = ""  # sacreBLEU 的签名：分数是怎样算的（适用时）
 
     def __str__(self) -> str:
         precisions = "/".join(f"{p:.1f}" for p in self.precisions)
@@ -148,7 +147,7 @@ def _ngram_counts(tokens: Sequence[str], max_order: int) -> Counter:
 
 
 def _as_references(refs, index: int) -> list[Sequence[str]]:
-    """One hypothesis's references as a list of token lists (a single token list is one reference)."""
+    """一句译文的参考译文，整理成词元列表的列表（单个词元列表算一个参考译文）。"""
     if isinstance(refs, str) or (refs and isinstance(refs[0], str)):
         refs = [refs]
     if not refs:
@@ -180,23 +179,20 @@ def corpus_bleu(
     smooth_value: float | None = None,
     effective_order: bool = False,
 ) -> BLEUScore:
-    """Corpus BLEU of tokenized hypotheses, as sacreBLEU's ``corpus_bleu(..., tokenize='none')``.
+    """分好词的译文的语料级 BLEU，与 sacreBLEU 的 ``corpus_bleu(..., tokenize='none')`` 相同。
 
-    ``hypotheses[i]`` is a token list; ``references[i]`` is a list of one or more token lists
-    (a single token list also counts as one reference). Over the whole corpus:
+    ``hypotheses[i]`` 是词元列表；``references[i]`` 是一个或多个词元列表（单个词元列表也算一个
+    参考译文）。在整个语料上：
 
-    - the modified precision p_n of n-grams, n = 1..max_order: each hypothesis n-gram counts
-      at most as often as it occurs in one of that hypothesis's references (clipping), and the
-      clipped matches of all sentences are summed before dividing by the summed totals;
-    - the brevity penalty BP = exp(1 - r/c) if c < r else 1, where c is the total hypothesis
-      length and r the total length of the closest reference of each hypothesis (ties: the
-      shorter);
-    - BLEU = 100 * BP * exp(mean of log p_n).
+    - n 元组的修正精确率 p_n，n = 1..max_order：译文中每个 n 元组最多按它在某一个参考译文中
+      出现的次数计（截断），所有句子的截断匹配数相加后，再除以相加后的总数；
+    - 简短惩罚 BP = exp(1 - r/c)（c < r 时），否则为 1；c 是译文总长度，r 是每句最接近的参考
+      译文长度之和（一样接近时取较短的）；
+    - BLEU = 100 * BP * exp(log p_n 的平均)。
 
-    ``smooth`` handles a p_n with no match: "none" (BLEU becomes 0), "floor" (matches :=
-    smooth_value, default 0.1), "add-k" (adds smooth_value, default 1, to matches and totals
-    for n >= 2), "exp" (the 1/2, 1/4, ... of mteval-v13a, sacreBLEU's default).
-    ``effective_order`` averages only the orders whose total is not 0 (for single sentences).
+    ``smooth`` 处理没有匹配的 p_n："none"（BLEU 为 0）、"floor"（匹配数取 smooth_value，默认
+    0.1）、"add-k"（n >= 2 时匹配数与总数各加 smooth_value，默认 1）、"exp"（mteval-v13a 的
+    1/2、1/4……，sacreBLEU 的默认）。``effective_order`` 只平均总数不为 0 的阶（用于单句）。
     """
     check_positive_int("max_order", max_order, "BLEU 通常用 4。")
     check_choice("smooth", smooth, tuple(BLEU_SMOOTHING), "它是平滑方法；sacreBLEU 默认用 'exp'。")
@@ -218,7 +214,7 @@ def corpus_bleu(
 
 
 def _sentence_statistics(hyp, refs, index: int, max_order: int) -> tuple[list[int], list[int], int, int]:
-    """One sentence's clipped matches and totals per order, its length and its closest reference length."""
+    """一句的各阶截断匹配数与总数、译文长度，以及最接近的参考译文长度。"""
     if isinstance(hyp, str):
         raise TypeError(
             f"第 {index} 句译文是字符串 {hyp!r:.40}；corpus_bleu 需要词元列表，请先分词（例如 hyp.split()）。"
@@ -238,7 +234,7 @@ def _sentence_statistics(hyp, refs, index: int, max_order: int) -> tuple[list[in
 
 
 def _bleu_from_counts(matches, totals, hyp_len, ref_len, smooth, smooth_value, effective_order):
-    """BLEU from the summed statistics, with sacreBLEU's smoothing rules."""
+    """由相加后的统计量按 sacreBLEU 的平滑规则算出 BLEU。"""
     smooth_value = BLEU_SMOOTHING[smooth] if smooth_value is None else smooth_value
     max_order = len(matches)
     bp = 1.0 if hyp_len >= ref_len else (math.exp(1 - ref_len / hyp_len) if hyp_len > 0 else 0.0)
@@ -271,7 +267,7 @@ def _bleu_from_counts(matches, totals, hyp_len, ref_len, smooth, smooth_value, e
 
 
 def exact_match(predictions: Sequence[Sequence], references: Sequence[Sequence]) -> float:
-    """The fraction of predicted sequences equal to their reference, every token the same."""
+    """与参考完全相同（每个词元都相同）的预测序列所占的比例。"""
     if len(predictions) != len(references) or len(references) == 0:
         raise ValueError(
             f"预测有 {len(predictions)} 个序列，参考有 {len(references)} 个；两者应一样多且不为空。"
@@ -280,21 +276,21 @@ def exact_match(predictions: Sequence[Sequence], references: Sequence[Sequence])
 
 
 def sacrebleu_13a(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> BLEUScore:
-    """Corpus BLEU of detokenized text, tokenized by sacreBLEU's standard '13a' tokenizer.
+    """未分词文本的语料级 BLEU，先用 sacreBLEU 的标准分词器 '13a' 分词。
 
-    ``references[i]`` lists the reference translations of ``hypotheses[i]`` (one or more).
-    Equals ``sacrebleu.corpus_bleu`` with its defaults (13a, exp smoothing, case-sensitive),
-    and carries sacreBLEU's signature, so that a reader can tell how the score was computed.
+    ``references[i]`` 列出 ``hypotheses[i]`` 的（一个或多个）参考译文。结果等于 sacreBLEU 默认
+    设置（13a、exp 平滑、区分大小写）的 ``sacrebleu.corpus_bleu``，并带上 sacreBLEU 的签名，
+    让读者知道分数是怎样算出来的。
     """
     _check_texts(hypotheses, references)
-    hyps, refs = _tokenize_13a(hypotheses, references)
+    hyps, refs = _tokenize_13a(hypotheses, references)  # 按 13a 规则切分标点，再按空格分成词元
     return replace(corpus_bleu(hyps, refs), signature=sacrebleu_signature(references))
 
 
 def sacrebleu_signature(references: Sequence[Sequence[str]]) -> str:
-    """sacreBLEU's signature of ``sacrebleu_13a`` on these references, e.g.
-    ``nrefs:var|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0`` ("var": the sentences
-    have different numbers of references)."""
+    """``sacrebleu_13a`` 在这些参考译文上的 sacreBLEU 签名，例如
+    ``nrefs:var|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0``（"var"：各句的参考译文
+    个数不同）。"""
     import sacrebleu
 
     counts = {len(refs) for refs in references}
@@ -314,12 +310,12 @@ def _tokenize_13a(hypotheses, references) -> tuple[list[list[str]], list[list[li
 
 @dataclass(frozen=True)
 class BootstrapInterval:
-    """The BLEU difference of system A minus system B, with a bootstrap confidence interval."""
+    """系统 A 减系统 B 的 BLEU 差，以及自助法（bootstrap）置信区间。"""
 
-    difference: float  # on the whole test set
+    difference: float  # 在整个测试集上
     low: float
     high: float
-    a_wins: float  # the fraction of resampled test sets on which A scores higher
+    a_wins: float  # 重抽样的测试集中 A 得分更高的比例
     samples: int
     confidence: float
 
@@ -339,12 +335,11 @@ def paired_bootstrap(
     confidence: float = 0.95,
     seed: int = 0,
 ) -> BootstrapInterval:
-    """Paired bootstrap resampling (Koehn 2004) of ``sacrebleu_13a`` for two systems.
+    """两个系统 ``sacrebleu_13a`` 的配对自助法（paired bootstrap，Koehn 2004）。
 
-    Each resample draws as many test sentences as there are, with replacement, and scores
-    both systems on the same draw; the interval holds the central ``confidence`` of the
-    ``samples`` differences. Per-sentence n-gram statistics are computed once and summed per
-    draw, so a thousand resamples of a few thousand sentences take well under a second.
+    每次有放回地抽出与测试集同样多的句子，两个系统在同一次抽样上计分；区间是 ``samples`` 个
+    差值中间的 ``confidence`` 部分。每句的 n 元组统计只算一次、每次抽样相加，所以几千句
+    重抽样一千次也用不了一秒。
     """
     check_positive_int("samples", samples, "例如 samples=1000。")
     check_number("confidence", confidence, low=0, high=1, low_open=True, high_open=True, hint="例如 confidence=0.95。")
@@ -368,7 +363,7 @@ def paired_bootstrap(
 
 
 def _statistics_table(hypotheses, references) -> torch.Tensor:
-    """One row per sentence: 4 matches, 4 totals, hypothesis length, closest reference length."""
+    """每句一行：4 个匹配数、4 个总数、译文长度、最接近的参考译文长度。"""
     hyps, refs = _tokenize_13a(hypotheses, references)
     rows = []
     for index, (hyp, sentence_refs) in enumerate(zip(hyps, refs, strict=True)):
@@ -383,7 +378,7 @@ def _bleu_of_row(row: torch.Tensor) -> float:
 
 
 def _check_texts(hypotheses, references) -> None:
-    """Detokenized hypotheses (strings) and, for each, a list of reference strings."""
+    """检查：译文是未分词的字符串，每句有一个参考译文字符串的列表。"""
     check_strings("hypotheses", hypotheses, "每句译文是一个未分词的字符串。")
     if isinstance(references, str) or any(isinstance(refs, str) for refs in references):
         raise TypeError("references[i] 应是第 i 句的参考译文列表（字符串的列表），单个参考译文也要放进列表。")
@@ -394,10 +389,10 @@ def _check_texts(hypotheses, references) -> None:
 def bleu_by_length(
     hypotheses: Sequence[str], references: Sequence[Sequence[str]], lengths: Sequence[int], bounds: Sequence[int]
 ) -> list[tuple[str, int, BLEUScore]]:
-    """``sacrebleu_13a`` of the sentences grouped by length: (label, sentences, score) per group.
+    """按长度分组的 ``sacrebleu_13a``：每组一个 (标签, 句数, 分数)。
 
-    ``lengths[i]`` is the length of sentence i (e.g. its source characters); ``bounds``
-    (increasing) close the groups: (6, 9) gives "1-6", "7-9" and "10+". Empty groups are left out.
+    ``lengths[i]`` 是第 i 句的长度（例如源句的字数）；``bounds``（递增）是各组的上界：(6, 9)
+    分成 "1-6"、"7-9" 与 "10+"。空的组不列出。
     """
     if not (len(hypotheses) == len(references) == len(lengths)):
         raise ValueError(

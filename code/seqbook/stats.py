@@ -1,6 +1,5 @@
-"""Corpus statistics: rank-frequency (Zipf), coverage of running text, out-of-vocabulary rate;
-for segmentations, the kinds of disagreement with a gold standard and the recall of known
-and unknown words."""
+"""语料统计：秩与频率（齐普夫定律）、对文本的覆盖率、未登录词率；以及分词结果与金标准
+不一致的种类，登录词与未登录词的召回率。"""
 
 from collections import Counter
 from collections.abc import Container, Iterable, Mapping, Sequence
@@ -19,16 +18,15 @@ from seqbook.metrics import word_spans
 
 
 def rank_frequency(counts: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Ranks 1, 2, ... and the counts sorted from the most frequent type down, for a
-    log-log Zipf plot. ``counts`` maps each type to its count, e.g. a ``collections.Counter``."""
+    """秩 1, 2, ... 和从最常见的类型往下排好的次数，用来画双对数坐标的齐普夫图。
+    ``counts`` 把每个类型映射到它的次数，例如 ``collections.Counter``。"""
     frequencies = np.array(sorted(_check_counts(counts).values(), reverse=True), dtype=np.int64)
     return np.arange(1, len(frequencies) + 1), frequencies
 
 
 def zipf_slope(counts: Mapping[str, int], min_rank: int = 1, max_rank: int | None = None) -> float:
-    """The least-squares slope of log(frequency) against log(rank) for ranks
-    ``min_rank`` to ``max_rank`` (inclusive; ``None``: the last rank). Zipf's law predicts
-    about -1. A rough descriptive fit, not a maximum-likelihood estimate."""
+    """秩从 ``min_rank`` 到 ``max_rank``（含；``None`` 表示最后一个秩）时，log(频率) 对 log(秩)
+    的最小二乘斜率。齐普夫定律预测约为 -1。这只是粗略的描述性拟合，不是最大似然估计。"""
     check_positive_int("min_rank", min_rank)
     if max_rank is not None:
         check_positive_int("max_rank", max_rank, "None 表示到最后一个秩。")
@@ -45,24 +43,23 @@ def zipf_slope(counts: Mapping[str, int], min_rank: int = 1, max_rank: int | Non
 
 
 def coverage_curve(counts: Mapping[str, int]) -> np.ndarray:
-    """The share of running tokens covered by the k most frequent types, for k = 1, 2, ...:
-    element ``k - 1`` belongs to the top ``k`` types; the last element is 1."""
+    """最常见的 k 个类型覆盖的文本词元比例，k = 1, 2, ...：第 ``k - 1`` 个元素对应前 ``k`` 个类型；
+    最后一个元素为 1。"""
     _ranks, frequencies = rank_frequency(counts)
     return np.cumsum(frequencies) / frequencies.sum()
 
 
 def types_for_coverage(counts: Mapping[str, int], share: float) -> int:
-    """The fewest most-frequent types that together cover at least ``share`` of the tokens."""
+    """合起来至少覆盖 ``share`` 的词元所需的最常见类型的最少个数。"""
     check_number("share", share, low=0, low_open=True, high=1, hint="例如 0.9 表示覆盖 90% 的文本。")
     curve = coverage_curve(counts)
-    # tolerate the rounding of the cumulative sum at share == 1
+    # share == 1 时容忍累加和的舍入误差
     return int(np.searchsorted(curve, share - 1e-12) + 1)
 
 
 def oov_rate(known: Container[str], tokens: Iterable[str], unit: str = "token") -> float:
-    """The share of ``tokens`` (running text, e.g. a test split) missing from ``known``
-    (a ``Vocab`` or a set of types). ``unit="token"`` counts every occurrence;
-    ``unit="type"`` counts each distinct token once."""
+    """未登录词率：``tokens``（一段文本，例如测试集）中不在 ``known``（``Vocab`` 或类型的集合）里的
+    比例。``unit="token"`` 按每次出现计；``unit="type"`` 每个不同的词元只计一次。"""
     check_choice("unit", unit, ("token", "type"), "'token' 按出现次数计，'type' 按不同的词计。")
     if isinstance(tokens, str):
         raise TypeError(
@@ -78,13 +75,12 @@ def oov_rate(known: Container[str], tokens: Iterable[str], unit: str = "token") 
 def segmentation_errors(
     gold_sentences: Sequence[Sequence[str]], predicted_sentences: Sequence[Sequence[str]]
 ) -> dict[str, Counter]:
-    """Where two segmentations of the same sentences disagree, and how.
+    """同一批句子的两种切分在哪里不一致、怎样不一致。
 
-    Each sentence is cut at the boundaries both segmentations share; every piece on which
-    they differ is one disagreement: ``"over_split"`` (one gold word cut into several
-    predicted words), ``"under_split"`` (several gold words predicted as one) or ``"mixed"``
-    (several on both sides, with crossing boundaries). Each counter maps
-    ``(gold_words, predicted_words)`` (two tuples) to the number of times it occurs.
+    每句在两种切分共有的边界处切开；两边不同的每一段是一处不一致：``"over_split"``（切得太碎：
+    一个金标准词被切成几个预测词）、``"under_split"``（切得太粗：几个金标准词被预测成一个）或
+    ``"mixed"``（两边都有几个词，边界交错）。每个计数器把 ``(金标准词, 预测词)``（两个元组）映射到
+    它出现的次数。
     """
     errors = {"over_split": Counter(), "under_split": Counter(), "mixed": Counter()}
     for gold, predicted in _sentence_pairs(gold_sentences, predicted_sentences):
@@ -104,9 +100,8 @@ def iv_oov_recall(
     predicted_sentences: Sequence[Sequence[str]],
     known: Container[str],
 ) -> tuple[float, float]:
-    """Recall of the gold words in ``known`` (in-vocabulary, IV) and of the others
-    (out-of-vocabulary, OOV), as in the SIGHAN bakeoffs; ``known`` is usually the set of
-    words of the training data. A recall with no gold word to count is ``nan``."""
+    """金标准中登录词（在 ``known`` 中，IV）与未登录词（OOV）各自的召回率，同 SIGHAN 评测；
+    ``known`` 通常是训练数据的词的集合。没有可计的金标准词时召回率为 ``nan``。"""
     found, total = Counter(), Counter()
     for gold, predicted in _sentence_pairs(gold_sentences, predicted_sentences):
         predicted_spans = set(word_spans(predicted))
@@ -118,7 +113,7 @@ def iv_oov_recall(
 
 
 def _sentence_pairs(gold_sentences, predicted_sentences):
-    """Zip two segmentations of the same sentences, checking that they fit together."""
+    """把同一批句子的两种切分配对，并检查它们对得上。"""
     check_token_lists("gold_sentences", gold_sentences)
     check_token_lists("predicted_sentences", predicted_sentences)
     if len(gold_sentences) != len(predicted_sentences):
@@ -135,12 +130,12 @@ def _sentence_pairs(gold_sentences, predicted_sentences):
 
 
 def _disagreements(gold: Sequence[str], predicted: Sequence[str]):
-    """Pairs (gold words, predicted words) of the minimal pieces on which the two differ."""
+    """两种切分不同的最小片段，每段给出 (金标准词, 预测词)。"""
     gold_ends = {end for _start, end in word_spans(gold)}
     predicted_ends = {end for _start, end in word_spans(predicted)}
     gold_words, predicted_words = iter(gold), iter(predicted)
     gold_piece, predicted_piece, gold_end, predicted_end = [], [], 0, 0
-    for end in sorted(gold_ends & predicted_ends):  # the shared boundaries
+    for end in sorted(gold_ends & predicted_ends):  # 两边共有的边界
         while gold_end < end:
             gold_piece.append(next(gold_words))
             gold_end += len(gold_piece[-1])

@@ -1,6 +1,5 @@
-"""Word embeddings: a corpus of word ids, count-based vectors (PPMI + truncated SVD),
-skip-gram and CBOW with negative sampling, GloVe, cosine neighbours, and evaluation with the
-三国演义 entity dictionary (alias@k, type agreement, a bootstrap over persons)."""
+"""词嵌入：词 id 组成的语料，基于计数的词向量（PPMI + 截断 SVD），带负采样的跳元模型与 CBOW，
+GloVe，余弦近邻，以及用三国演义实体词典的评价（alias@k、类型一致率、按人物重抽样的自助法）。"""
 
 from seqbook.embeddings.cbow import CBOW, cbow_examples, context_mean, train_cbow
 from seqbook.embeddings.corpus import WordCorpus, is_word, prepare_corpus

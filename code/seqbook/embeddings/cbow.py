@@ -1,5 +1,5 @@
-"""CBOW (continuous bag of words, Mikolov et al. 2013a): the average of the context words'
-vectors predicts the word in the middle, with the negative-sampling loss of skip-gram."""
+"""连续词袋模型（CBOW，Mikolov 等人 2013a）：用上下文词向量的平均预测中间的词，
+损失与跳元模型一样用负采样。"""
 
 from collections.abc import Callable
 
@@ -24,7 +24,7 @@ def context_mean(weight: torch.Tensor, contexts: torch.Tensor, pad_id: int) -> t
     _check_context_mean(weight, contexts, pad_id)
     mask = (contexts != pad_id).unsqueeze(2)  # (B, C, 1)：哪些位置是真的上下文词
     total = (weight[contexts] * mask).sum(dim=1)  # (B, D)
-    return total / mask.sum(dim=1).clamp(min=1)
+    return total / mask.sum(dim=1).clamp(min=1)  # 除以真实上下文词的个数（至少为 1）
 
 
 class CBOW(nn.Module):
@@ -46,8 +46,8 @@ class CBOW(nn.Module):
         self, contexts: torch.Tensor, centers: torch.Tensor, negatives: torch.Tensor
     ) -> torch.Tensor:
         """contexts 是 (B, C) 个上下文词（用 pad_id 补齐），centers 是 (B,) 个中心词，negatives 是 (B, K) 个噪声词。"""
-        hidden = context_mean(self.context.weight, contexts, self.pad_id)
-        return negative_sampling_loss(hidden, self.center, centers, negatives)
+        hidden = context_mean(self.context.weight, contexts, self.pad_id)  # (B, D)：上下文的平均
+        return negative_sampling_loss(hidden, self.center, centers, negatives)  # 同跳元模型
 
     def vectors(self) -> torch.Tensor:
         """词向量：context 表（脱离计算图的副本）。"""
@@ -57,12 +57,11 @@ class CBOW(nn.Module):
 def cbow_examples(
     corpus: WordCorpus, window: int, subsample: float | None, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One epoch of CBOW examples, shuffled: ``contexts`` (N, 2 * window) and ``centers`` (N,).
+    """一轮打乱的 CBOW 样本：``contexts`` (N, 2 * window) 与 ``centers`` (N,)。
 
-    Subsampling and the dynamic window are those of :func:`skipgram_pairs`: each kept word
-    draws b from 1..``window`` and its contexts are the words up to b positions away in the
-    same document (left ones in columns ``window - 1`` down to 0, right ones from ``window``
-    on); the other columns hold ``corpus.vocab.pad_id``. Words without any context are left out.
+    子采样与动态窗口同 :func:`skipgram_pairs`：每个保留的词从 1..``window`` 中抽一个 b，它的上下文
+    是同一文档中相距不超过 b 的词（左边的从第 ``window - 1`` 列往 0 放，右边的从第 ``window`` 列
+    往后放）；其余的列填 ``corpus.vocab.pad_id``。没有任何上下文的词不要。
     """
     check_window_arguments(corpus, window, subsample)
     check_instance("generator", generator, torch.Generator, "例如 torch.Generator().manual_seed(0)。")
@@ -71,9 +70,9 @@ def cbow_examples(
     contexts = torch.full((len(ids), 2 * window), corpus.vocab.pad_id, dtype=ids.dtype)
     for distance in range(1, window + 1):
         near = (doc[:-distance] == doc[distance:]) & (reach[distance:] >= distance)
-        contexts[distance:, window - distance][near] = ids[:-distance][near]  # left neighbour
+        contexts[distance:, window - distance][near] = ids[:-distance][near]  # 左边的邻居
         near = (doc[:-distance] == doc[distance:]) & (reach[:-distance] >= distance)
-        contexts[:-distance, window + distance - 1][near] = ids[distance:][near]  # right neighbour
+        contexts[:-distance, window + distance - 1][near] = ids[distance:][near]  # 右边的邻居
     has_context = (contexts != corpus.vocab.pad_id).any(dim=1)
     contexts, centers = contexts[has_context], ids[has_context]
     order = torch.randperm(len(centers), generator=generator)
@@ -93,9 +92,8 @@ def train_cbow(
     seed: int = 0,
     callback: Callable[[int, CBOW], None] | None = None,
 ) -> tuple[CBOW, list[float]]:
-    """Train a :class:`CBOW` model with the loop of :func:`train_skipgram` (same noise
-    distribution, same decaying learning rate, same ``optimizer`` choices); returns it and
-    the mean loss of each epoch. ``callback(epoch, model)`` runs after each epoch."""
+    """用 :func:`train_skipgram` 的循环训练 :class:`CBOW`（同样的噪声分布、同样递减的学习率、
+    同样的 ``optimizer`` 选项）；返回模型和每轮的平均损失。每轮之后调用 ``callback(epoch, model)``。"""
     check_positive_int("dim", dim)
     check_window_arguments(corpus, window, subsample)
     check_training_arguments(negatives, epochs, batch_size, lr, optimizer, callback)

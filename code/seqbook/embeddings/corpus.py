@@ -1,5 +1,4 @@
-"""A corpus ready for word embeddings: segmented with a list of names, words only
-(no punctuation), rare words dropped."""
+"""训练词嵌入用的语料：借助人名表分词，只留词（去掉标点），去掉罕见词。"""
 
 import unicodedata
 from collections.abc import Iterable
@@ -13,12 +12,11 @@ from seqbook.text import Vocab, names_tokenizer
 
 @dataclass(frozen=True)
 class WordCorpus:
-    """Token ids of a segmented corpus.
+    """分好词的语料的词元 id。
 
-    ``ids[i]`` is the vocabulary id of the i-th kept token (all documents one after the
-    other) and ``doc[i]`` the number of the document it comes from, so that context windows
-    can stop at document boundaries. ``vocab`` holds the words seen at least ``min_count``
-    times; ``vocab.token_freqs`` still lists every word with its count, rare ones included.
+    ``ids[i]`` 是第 i 个保留的词元（所有文档首尾相接）的词表 id，``doc[i]`` 是它所在文档的编号，
+    上下文窗口据此在文档边界处停下。``vocab`` 收录至少出现 ``min_count`` 次的词；
+    ``vocab.token_freqs`` 仍列出每个词（包括罕见词）及其次数。
     """
 
     vocab: Vocab
@@ -27,8 +25,7 @@ class WordCorpus:
 
     @classmethod
     def from_documents(cls, documents: list[list[str]], min_count: int = 1) -> "WordCorpus":
-        """A corpus of already segmented ``documents``, keeping the words seen at least
-        ``min_count`` times."""
+        """由已分好词的 ``documents`` 建立语料，只保留至少出现 ``min_count`` 次的词。"""
         check_token_lists("documents", documents, "每篇文档是分好词的词元列表。")
         check_positive_int("min_count", min_count, "min_count=5 表示只保留至少出现 5 次的词。")
         vocab = Vocab(documents, min_freq=min_count)
@@ -48,21 +45,20 @@ class WordCorpus:
         return len(self.ids)
 
     def counts(self) -> torch.Tensor:
-        """How often each id occurs in ``ids`` (0 for the reserved ids ``<pad>`` and ``<unk>``)."""
+        """每个 id 在 ``ids`` 中出现的次数（保留的 ``<pad>`` 与 ``<unk>`` 为 0）。"""
         return torch.bincount(self.ids, minlength=len(self.vocab))
 
 
 def is_word(token: str) -> bool:
-    """False for tokens made only of punctuation, symbols, spaces or control characters."""
+    """词元只由标点、符号、空白或控制字符组成时为 False。"""
     return any(unicodedata.category(char)[0] not in "PSZC" for char in token)
 
 
 def prepare_corpus(texts: Iterable[str], names: Iterable[str] = (), min_count: int = 5) -> WordCorpus:
-    """Segment ``texts`` with :func:`seqbook.text.names_tokenizer` (jieba's accurate mode, HMM on), drop
-    punctuation and whitespace, and keep the words that occur at least ``min_count`` times.
+    """用 :func:`seqbook.text.names_tokenizer`（jieba 精确模式，开启 HMM）给 ``texts`` 分词，去掉
+    标点和空白，保留至少出现 ``min_count`` 次的词。
 
-    Rare words are removed, not replaced by ``<unk>``: a context window then reaches past
-    them to the next kept word, as in word2vec.
+    罕见词被删掉而不是换成 ``<unk>``：与 word2vec 一样，上下文窗口越过它们，延伸到下一个保留的词。
     """
     if isinstance(texts, str):
         raise TypeError(

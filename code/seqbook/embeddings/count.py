@@ -1,4 +1,4 @@
-"""Count-based word vectors: a co-occurrence matrix, PPMI, and a truncated SVD of it."""
+"""基于计数的词向量：共现矩阵、PPMI，以及对它做截断奇异值分解（SVD）。"""
 
 import torch
 
@@ -14,10 +14,9 @@ from seqbook.embeddings.corpus import WordCorpus
 
 
 def cooccurrence(corpus: WordCorpus, window: int, harmonic: bool = False) -> torch.Tensor:
-    """How often each word occurs within ``window`` words of each other word, as a sparse
-    symmetric (V, V) matrix: entry (w, c) counts the pairs at distance 1 to ``window``
-    inside one document, in either direction. ``harmonic=True`` counts a pair at distance
-    d as 1/d (GloVe's weighting, Pennington et al. 2014)."""
+    """每个词在另一个词左右 ``window`` 个词以内出现的次数，作为稀疏、对称的 (V, V) 矩阵：
+    (w, c) 项数的是同一文档中距离为 1 到 ``window`` 的词对（两个方向都算）。``harmonic=True``
+    时距离为 d 的词对计 1/d（GloVe 的加权，Pennington 等人 2014）。"""
     check_instance("corpus", corpus, WordCorpus, "请用 prepare_corpus 或 WordCorpus.from_documents 建立语料。")
     check_positive_int("window", window, "例如 window=4 表示左右各看 4 个词。")
     check_bool("harmonic", harmonic)
@@ -35,12 +34,11 @@ def cooccurrence(corpus: WordCorpus, window: int, harmonic: bool = False) -> tor
 
 
 def ppmi(counts: torch.Tensor, alpha: float = 0.75) -> torch.Tensor:
-    """Positive pointwise mutual information of a (words x contexts) count matrix.
+    """（词 × 上下文）计数矩阵的正点互信息（PPMI）。
 
-    PPMI(w, c) = max(0, log P(w, c) / (P(w) P_alpha(c))), where P_alpha(c) is proportional
-    to count(c) ** alpha: ``alpha=0.75`` (context distribution smoothing) lowers the PMI of
-    rare contexts, ``alpha=1`` gives plain PPMI. Cells with a zero count are 0. A sparse
-    matrix gives a sparse result, a dense one a dense result.
+    PPMI(w, c) = max(0, log P(w, c) / (P(w) P_alpha(c)))，其中 P_alpha(c) 正比于 count(c) ** alpha：
+    ``alpha=0.75``（上下文分布平滑）压低罕见上下文的 PMI，``alpha=1`` 即普通的 PPMI。计数为 0 的
+    格子为 0。稀疏矩阵给出稀疏结果，稠密矩阵给出稠密结果。
     """
     check_tensor("counts", counts, dim=2, hint="counts 是二维的共现次数矩阵（词 × 上下文），例如 cooccurrence 的结果。")
     check_number("alpha", alpha, low=0, low_open=True, high=1, hint="常用 0.75，1 表示不平滑。")
@@ -85,8 +83,8 @@ def truncated_svd(
     # 特征值（从小到大）是奇异值的平方
     small = (a_t @ basis).t()
     eigenvalues, eigenvectors = torch.linalg.eigh(small @ small.t())
-    top = eigenvalues.flip(0)[:dim].clamp(min=0)
-    return (basis @ eigenvectors.flip(1)[:, :dim]).float(), top.sqrt().float()
+    top = eigenvalues.flip(0)[:dim].clamp(min=0)  # 最大的 dim 个特征值，从大到小
+    return (basis @ eigenvectors.flip(1)[:, :dim]).float(), top.sqrt().float()  # U 与 S
 
 
 def _check_svd_arguments(matrix, dim, n_iter, oversample, seed) -> None:
@@ -100,9 +98,8 @@ def _check_svd_arguments(matrix, dim, n_iter, oversample, seed) -> None:
 
 
 def _orthonormal(block: torch.Tensor) -> torch.Tensor:
-    """An orthonormal basis of the columns of ``block``: Cholesky QR done twice, which
-    needs only matrix products (LAPACK's QR is slow on busy multi-core CPUs); plain QR
-    when the columns are linearly dependent."""
+    """``block`` 各列的一组标准正交基：做两次 Cholesky QR，只需矩阵乘法（LAPACK 的 QR 在
+    繁忙的多核 CPU 上很慢）；各列线性相关时退回普通的 QR。"""
     for _ in range(2):
         factor, info = torch.linalg.cholesky_ex(block.t() @ block)
         if info.item() != 0:
@@ -114,8 +111,8 @@ def _orthonormal(block: torch.Tensor) -> torch.Tensor:
 def ppmi_svd(
     corpus: WordCorpus, window: int = 4, dim: int = 128, power: float = 0.5, alpha: float = 0.75
 ) -> torch.Tensor:
-    """Word vectors U * S**power from the truncated SVD of the corpus's PPMI matrix:
-    ``power=1`` is the plain SVD projection, 0.5 and 0 weigh the top dimensions less."""
+    """对语料的 PPMI 矩阵做截断 SVD，得到词向量 U * S**power：``power=1`` 即普通的 SVD 投影，
+    0.5 和 0 让最大的几个维度的权重小一些。"""
     check_number("power", power, hint="常用 0.5；1 即普通的 SVD 投影。")
     u, s = truncated_svd(ppmi(cooccurrence(corpus, window), alpha), dim)
     return u * s**power

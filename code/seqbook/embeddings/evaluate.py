@@ -1,6 +1,5 @@
-"""Nearest neighbours by cosine similarity, and two yardsticks built from the 三国演义
-entity dictionary: alias@k (do the other names of a person come up?) and type agreement
-(are the neighbours of a person people, of a province provinces?)."""
+"""按余弦相似度找近邻，以及用三国演义实体词典做的两把尺子：alias@k（同一人物的其他名字是否
+出现在近邻中？）与类型一致率（人名的近邻是不是人名，州名的近邻是不是州名？）。"""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,8 +24,8 @@ from seqbook.text import Vocab
 
 
 def cosine_similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """The (n, m) matrix of cosines between the rows of ``a`` (n, D) and of ``b`` (m, D).
-    A zero row has cosine 0 with everything."""
+    """``a`` (n, D) 的各行与 ``b`` (m, D) 的各行之间的余弦相似度，(n, m) 矩阵。
+    全零的行与任何行的余弦都是 0。"""
     check_tensor("a", a)
     check_tensor("b", b)
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
@@ -37,9 +36,8 @@ def cosine_similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def top_neighbours(vectors: torch.Tensor, vocab: Vocab, ids: Sequence[int], k: int) -> torch.Tensor:
-    """For each id in ``ids``, the ids of its ``k`` nearest words by cosine, nearest first:
-    a (len(ids), k) tensor. The word itself and the reserved tokens (<pad>, <unk>, ...)
-    are never neighbours."""
+    """``ids`` 中每个 id 按余弦最近的 ``k`` 个词的 id，最近的在前：(len(ids), k) 的张量。
+    词本身和保留词元（<pad>、<unk> 等）不算近邻。"""
     _check_vectors(vectors, vocab)
     check_positive_int("k", k, "k 是要找的近邻个数，例如 k=10。")
     if k > len(vocab) - len(vocab.reserved_tokens) - 1:
@@ -55,7 +53,7 @@ def top_neighbours(vectors: torch.Tensor, vocab: Vocab, ids: Sequence[int], k: i
 
 
 def nearest(vectors: torch.Tensor, vocab: Vocab, word: str, k: int = 10) -> list[tuple[str, float]]:
-    """The ``k`` nearest words of ``word`` with their cosine similarity, nearest first."""
+    """``word`` 最近的 ``k`` 个词及其余弦相似度，最近的在前。"""
     check_instance("vocab", vocab, Vocab)
     check_string("word", word)
     if word not in vocab:
@@ -69,7 +67,7 @@ def nearest(vectors: torch.Tensor, vocab: Vocab, word: str, k: int = 10) -> list
 
 
 def persons_with_aliases(entities: EntityDict, vocab: Vocab) -> list[str]:
-    """The person entities (type 人名) with at least two of their names in ``vocab``, sorted."""
+    """至少有两个名字在 ``vocab`` 中的人物实体（类型为人名），排好序。"""
     _check_entities(entities, vocab)
     return sorted(
         entity
@@ -79,10 +77,9 @@ def persons_with_aliases(entities: EntityDict, vocab: Vocab) -> list[str]:
 
 
 def split_persons(entities: EntityDict, vocab: Vocab) -> tuple[list[str], list[str]]:
-    """Split :func:`persons_with_aliases` into a validation half and a test half.
+    """把 :func:`persons_with_aliases` 分成验证、测试两半。
 
-    Persons are ranked by the count of their most frequent name and dealt out alternately
-    (ranks 1, 3, 5, ... to validation), so both halves hold as many famous people.
+    按人物最常用的名字的出现次数排名，交替分配（第 1、3、5……名进验证集），两半的名人一样多。
     """
     count = dict(vocab.token_freqs)
     ranked = sorted(
@@ -95,10 +92,10 @@ def split_persons(entities: EntityDict, vocab: Vocab) -> tuple[list[str], list[s
 def alias_queries(
     entities: EntityDict, vocab: Vocab, persons: Iterable[str] | None = None
 ) -> dict[str, set[str]]:
-    """Each name in ``vocab`` of the given persons (default: :func:`persons_with_aliases`)
-    with the set of the other names of the same person that are in ``vocab``.
+    """给定人物（默认 :func:`persons_with_aliases`）在 ``vocab`` 中的每个名字，及同一人物在
+    ``vocab`` 中的其他名字的集合。
 
-    A name shared by two persons (e.g. 子远) gets the other names of both.
+    两个人物共用的名字（例如子远）得到两人的其他名字。
     """
     _check_entities(entities, vocab)
     if persons is not None:
@@ -119,8 +116,7 @@ def alias_queries(
 def alias_hits(
     vectors: torch.Tensor, vocab: Vocab, queries: dict[str, set[str]], k: int = 10
 ) -> dict[str, bool]:
-    """For each query name, whether another name of the same person is among its ``k``
-    nearest neighbours."""
+    """每个查询名字的 ``k`` 个最近邻中，是否有同一人物的另一个名字。"""
     if not queries:
         raise ValueError("queries 为空：没有可以评测的人名；请用 alias_queries 生成。")
     names = list(queries)
@@ -134,8 +130,7 @@ def alias_hits(
 def alias_at_k(
     vectors: torch.Tensor, vocab: Vocab, queries: dict[str, set[str]], k: int = 10
 ) -> float:
-    """alias@k: the share of query names whose ``k`` nearest neighbours contain another name
-    of the same person (see :func:`alias_queries`)."""
+    """alias@k：``k`` 个最近邻中含有同一人物另一个名字的查询所占的比例（见 :func:`alias_queries`）。"""
     hits = alias_hits(vectors, vocab, queries, k)
     return sum(hits.values()) / len(hits)
 
@@ -143,8 +138,8 @@ def alias_at_k(
 def query_persons(
     entities: EntityDict, queries: Mapping[str, set[str]], persons: Iterable[str]
 ) -> dict[str, str]:
-    """The person each query name belongs to, e.g. {"孔明": "诸葛亮", ...}: the first of
-    ``persons`` (in their order) among whose names it is. Every query must belong to one."""
+    """每个查询名字属于哪个人物，例如 {"孔明": "诸葛亮", ...}：按 ``persons`` 的顺序，第一个名字中
+    含有它的人物。每个查询都必须属于某个人物。"""
     check_instance("entities", entities, EntityDict, "请用 seqbook.data.load_sanguo_entities() 载入实体词典。")
     check_instance("queries", queries, Mapping, "例如 alias_queries 的结果。")
     check_strings("persons", persons, "例如 split_persons 返回的测试集人物。")
@@ -161,13 +156,13 @@ def query_persons(
 
 @dataclass(frozen=True)
 class GroupBootstrap:
-    """An estimate (a mean over queries) with a bootstrap interval from resampling groups."""
+    """一个估计值（查询上的平均），以及按组重抽样得到的自助法区间。"""
 
-    estimate: float  # on the whole test set
+    estimate: float  # 在整个测试集上
     low: float
     high: float
-    standard_error: float  # the standard deviation of the resampled means
-    above_zero: float  # the share of resamples whose mean is > 0 (for a difference)
+    standard_error: float  # 重抽样平均值的标准差
+    above_zero: float  # 平均值 > 0 的重抽样所占比例（用于差值）
     groups: int
     samples: int
     confidence: float
@@ -192,13 +187,13 @@ def bootstrap_by_group(
     """
     names, people = _check_bootstrap(scores, groups, samples, confidence, seed)
     index = {person: i for i, person in enumerate(people)}
-    totals = torch.zeros(len(people), dtype=torch.float64)
-    sizes = torch.zeros(len(people), dtype=torch.float64)
+    totals = torch.zeros(len(people), dtype=torch.float64)  # 每组得分之和
+    sizes = torch.zeros(len(people), dtype=torch.float64)  # 每组的查询数
     for name in names:
         totals[index[groups[name]]] += float(scores[name])
         sizes[index[groups[name]]] += 1
     generator = torch.Generator().manual_seed(seed)
-    draws = torch.randint(len(people), (samples, len(people)), generator=generator)
+    draws = torch.randint(len(people), (samples, len(people)), generator=generator)  # 有放回地抽组
     means = totals[draws].sum(dim=1) / sizes[draws].sum(dim=1)  # 每次重抽样的平均值
     tail = (1 - confidence) / 2
     low, high = torch.quantile(means, torch.tensor([tail, 1 - tail], dtype=torch.float64)).tolist()
@@ -227,7 +222,7 @@ def _check_bootstrap(scores, groups, samples, confidence, seed) -> tuple[list[st
 
 
 def names_of_type(entities: EntityDict, vocab: Vocab, entity_type: str) -> list[str]:
-    """Every name in ``vocab`` of an entity of type ``entity_type`` (人名, 州名 or 势力), sorted."""
+    """类型为 ``entity_type``（人名、州名或势力）的实体在 ``vocab`` 中的所有名字，排好序。"""
     _check_entities(entities, vocab)
     known = sorted(set(entities.types.values()))
     check_choice("entity_type", entity_type, known, "它是实体词典中的一种实体类型。")
@@ -249,8 +244,7 @@ def type_agreement(
     k: int = 10,
     types: Sequence[str] = ("人名", "州名"),
 ) -> dict[str, float]:
-    """For each entity type: over all names of that type in ``vocab``, the mean share of
-    their ``k`` nearest neighbours that are names of the same type."""
+    """每种实体类型：在 ``vocab`` 中这一类型的所有名字上，``k`` 个最近邻中同类型名字所占比例的平均。"""
     check_strings("types", types, "例如 types=('人名', '州名')。")
     agreement = {}
     for entity_type in types:
@@ -263,8 +257,8 @@ def type_agreement(
 
 
 def pca(vectors: torch.Tensor, dim: int = 2) -> torch.Tensor:
-    """Coordinates of the rows of ``vectors`` on their ``dim`` principal components
-    (centred, largest variance first): an (n, dim) tensor for a scatter plot."""
+    """``vectors`` 各行在前 ``dim`` 个主成分上的坐标（先中心化，方差最大的在前）：
+    画散点图用的 (n, dim) 张量。"""
     check_tensor("vectors", vectors, dim=2, hint="每行一个向量。")
     check_positive_int("dim", dim, "例如 dim=2 得到平面上的坐标。")
     if dim > min(vectors.shape):

@@ -1,5 +1,4 @@
-"""GloVe (Pennington et al. 2014): word vectors from a weighted least-squares fit of the
-logarithms of the nonzero co-occurrence counts."""
+"""GloVe（Pennington 等人 2014）：用加权最小二乘拟合非零共现次数的对数，得到词向量。"""
 
 from collections.abc import Callable
 
@@ -42,9 +41,9 @@ class GloVe(nn.Module):
     def forward(self, words: torch.Tensor, contexts: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
         """words、contexts 是 (B,) 个词对，counts 是它们的共现次数 X_ij（都大于 0）。
         loss = f(X_ij) (w_i · w̃_j + b_i + b̃_j - log X_ij)² 在批次上的平均。"""
-        prediction = (self.word(words) * self.context(contexts)).sum(dim=1)
+        prediction = (self.word(words) * self.context(contexts)).sum(dim=1)  # w_i · w̃_j
         prediction = prediction + self.word_bias(words)[:, 0] + self.context_bias(contexts)[:, 0]
-        weight = glove_weight(counts, self.x_max, self.alpha)
+        weight = glove_weight(counts, self.x_max, self.alpha)  # 次数少的词对权重小
         return (weight * (prediction - counts.log()) ** 2).mean()
 
     def vectors(self) -> torch.Tensor:
@@ -65,11 +64,9 @@ def train_glove(
     seed: int = 0,
     callback: Callable[[int, GloVe], None] | None = None,
 ) -> tuple[GloVe, list[float]]:
-    """Train :class:`GloVe` on the nonzero entries of the corpus's co-occurrence matrix
-    (window ``window``; ``harmonic=True`` counts a pair at distance d as 1/d, as in the
-    paper, False counts every pair in the window as 1) with AdaGrad, as in the paper;
-    returns the model and the mean loss of each epoch. Each epoch visits every nonzero
-    entry once, in a new random order. ``callback(epoch, model)`` runs after each epoch."""
+    """与论文一样用 AdaGrad，在语料共现矩阵（窗口 ``window``）的非零项上训练 :class:`GloVe`；
+    ``harmonic=True`` 时距离为 d 的词对计 1/d（同论文），False 时窗口内每对都计 1。返回模型和每轮的
+    平均损失。每轮按新的随机顺序把每个非零项访问一次。每轮之后调用 ``callback(epoch, model)``。"""
     for name, value in [("dim", dim), ("epochs", epochs), ("batch_size", batch_size)]:
         check_positive_int(name, value)
     _check_weighting(x_max, alpha)

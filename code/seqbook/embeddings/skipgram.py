@@ -1,6 +1,5 @@
-"""Skip-gram with negative sampling (word2vec), trained on plain index tensors; the
-negative-sampling loss, the subsampling of frequent words and the training loop are shared
-with CBOW (:mod:`seqbook.embeddings.cbow`)."""
+"""带负采样的跳元模型（word2vec），直接在下标张量上训练；负采样损失、高频词的子采样和训练循环
+与 CBOW（:mod:`seqbook.embeddings.cbow`）共用。"""
 
 from collections.abc import Callable
 
@@ -34,6 +33,7 @@ def negative_sampling_loss(
     """
     u = output(torch.cat([targets.unsqueeze(1), negatives], dim=1))  # (B, 1+K, D)
     scores = (u * hidden.unsqueeze(1)).sum(dim=2)  # (B, 1+K) 个点积
+    # 第 0 列是真实的词：σ(分数) 要大；其余 K 列是噪声词：σ(-分数) 要大
     return -(F.logsigmoid(scores[:, 0]) + F.logsigmoid(-scores[:, 1:]).sum(dim=1)).mean()
 
 
@@ -54,6 +54,7 @@ class SkipGram(nn.Module):
         self, centers: torch.Tensor, contexts: torch.Tensor, negatives: torch.Tensor
     ) -> torch.Tensor:
         """centers、contexts 是 (B,) 个观察到的（中心词, 上下文词）对，negatives 是 (B, K) 个噪声词。"""
+        # 输入一侧是中心词的向量，输出一侧的表给出上下文词和噪声词的向量
         return negative_sampling_loss(self.center(centers), self.context, contexts, negatives)
 
     def vectors(self, add_context: bool = False) -> torch.Tensor:
@@ -64,8 +65,8 @@ class SkipGram(nn.Module):
 
 
 def keep_probabilities(counts: torch.Tensor, threshold: float) -> torch.Tensor:
-    """word2vec's subsampling: a word of relative frequency f is kept with probability
-    sqrt(t / f) + t / f (at most 1), so that very frequent words are mostly dropped."""
+    """word2vec 的子采样：相对频率为 f 的词以概率 sqrt(t / f) + t / f（至多为 1）保留，
+    所以极高频的词大多被去掉。"""
     check_tensor("counts", counts, dim=1, hint="counts 是每个词 id 的出现次数，例如 corpus.counts()。")
     check_positive("threshold", threshold, "word2vec 常用 1e-5 左右。")
     frequency = counts.double() / counts.sum()
@@ -76,8 +77,8 @@ def keep_probabilities(counts: torch.Tensor, threshold: float) -> torch.Tensor:
 def subsample_tokens(
     corpus: WordCorpus, subsample: float | None, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``ids`` and ``doc`` numbers of the tokens kept by word2vec's subsampling in one
-    epoch (threshold ``subsample``, see :func:`keep_probabilities`; None keeps all)."""
+    """一轮中经 word2vec 子采样保留下来的词元的 ``ids`` 和文档编号 ``doc``（阈值 ``subsample``，
+    见 :func:`keep_probabilities`；None 全部保留）。"""
     if subsample is None:
         return corpus.ids, corpus.doc
     keep_p = keep_probabilities(corpus.counts(), subsample)
@@ -88,12 +89,11 @@ def subsample_tokens(
 def skipgram_pairs(
     corpus: WordCorpus, window: int, subsample: float | None, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(center, context) id pairs of one epoch, shuffled.
+    """一轮打乱的 (中心词, 上下文词) id 对。
 
-    Frequent words are first subsampled (``subsample`` is the threshold t; None keeps all).
-    Each remaining word draws its own window size b from 1..``window`` (word2vec's dynamic
-    window, which weights near words more) and pairs with the words up to b positions away
-    in the same document.
+    先对高频词子采样（``subsample`` 是阈值 t；None 全部保留）。剩下的每个词从 1..``window`` 中
+    抽自己的窗口大小 b（word2vec 的动态窗口，让近处的词权重更大），与同一文档中相距不超过 b 的词
+    配对。
     """
     check_window_arguments(corpus, window, subsample)
     check_instance("generator", generator, torch.Generator, "例如 torch.Generator().manual_seed(0)。")
@@ -103,8 +103,8 @@ def skipgram_pairs(
     for distance in range(1, window + 1):
         same_doc = doc[:-distance] == doc[distance:]
         left, right = ids[:-distance], ids[distance:]
-        rightward = same_doc & (reach[:-distance] >= distance)  # the left word is the center
-        leftward = same_doc & (reach[distance:] >= distance)  # the right word is the center
+        rightward = same_doc & (reach[:-distance] >= distance)  # 左边的词是中心词
+        leftward = same_doc & (reach[distance:] >= distance)  # 右边的词是中心词
         centers += [left[rightward], right[leftward]]
         contexts += [right[rightward], left[leftward]]
     centers, contexts = torch.cat(centers), torch.cat(contexts)
@@ -141,14 +141,12 @@ def train_skipgram(
     seed: int = 0,
     callback: Callable[[int, SkipGram], None] | None = None,
 ) -> tuple[SkipGram, list[float]]:
-    """Train a :class:`SkipGram` model; returns it and the mean loss of each epoch.
+    """训练 :class:`SkipGram` 模型；返回模型和每轮的平均损失。
 
-    Each epoch draws new pairs (:func:`skipgram_pairs`) and new negative words from the
-    unigram distribution raised to the power 0.75; the learning rate falls linearly to 0.
-    ``optimizer`` is "adam" or "sgd" (plain SGD, as word2vec; its ``lr`` is per pair, see
-    :func:`train_negative_sampling`). ``callback(epoch, model)``, if given, runs after each
-    epoch (1, 2, ...), e.g. to evaluate the vectors as training goes. The same ``seed``
-    gives the same model on the same machine.
+    每轮重新抽词对（:func:`skipgram_pairs`），并从一元分布的 0.75 次方中重新抽负样本词；学习率
+    线性降到 0。``optimizer`` 为 "adam" 或 "sgd"（与 word2vec 一样的普通 SGD，``lr`` 按每个词对计，
+    见 :func:`train_negative_sampling`）。给了 ``callback(epoch, model)`` 时，每轮（1, 2, ...）之后
+    调用，例如边训练边评价词向量。同一台机器上，同一个 ``seed`` 给出同一个模型。
     """
     check_positive_int("dim", dim)
     check_window_arguments(corpus, window, subsample)
@@ -175,12 +173,11 @@ def train_negative_sampling(
     optimizer: str,
     callback: Callable[[int, nn.Module], None] | None,
 ) -> list[float]:
-    """The training loop of skip-gram and CBOW: ``examples()`` gives one epoch's shuffled
-    (inputs, targets); ``model(inputs, targets, noise)`` returns the mean loss of a batch.
+    """跳元模型与 CBOW 共用的训练循环：``examples()`` 给出一轮打乱的 (inputs, targets)；
+    ``model(inputs, targets, noise)`` 返回一批的平均损失。
 
-    Adam's ``lr`` is its usual step size. For "sgd" the mean loss is multiplied by the batch
-    size, so that ``lr`` is word2vec's learning rate per example (0.025 for skip-gram, 0.05
-    for CBOW). Both fall linearly to 0 over training, as in word2vec.
+    Adam 的 ``lr`` 就是通常的步长。"sgd" 时平均损失乘以批量大小，使 ``lr`` 成为 word2vec 按每个
+    样本计的学习率（跳元模型 0.025，CBOW 0.05）。与 word2vec 一样，两者都在训练中线性降到 0。
     """
     if optimizer == "adam":
         step = torch.optim.Adam(model.parameters(), lr=lr, fused=True)  # 每步一个内核

@@ -1,11 +1,9 @@
-"""Neural-network layers written from scratch, drop-in compatible with torch.nn.
+"""从零写出的神经网络层，可直接替换 torch.nn 中的对应层。
 
-Recurrent cells (one time step) and layers (multi-layer, bidirectional, batch_first,
-dropout, PackedSequence): their parameters have PyTorch's names, shapes and
-initialisation, so `ours.load_state_dict(theirs.state_dict())` works both ways.
-``init`` starts gates open or closed; ``recurrent_layer`` builds any of these layers (or
-torch's) the same way for every model. Attention (additive, Luong's dot/general/concat and
-dot-product, with padding masks) and encoder-decoder models build on them (chapter 7).
+循环单元（一个时间步）与循环层（多层、双向、batch_first、丢弃、PackedSequence）：参数名、形状和
+初始化都与 PyTorch 相同，所以 `ours.load_state_dict(theirs.state_dict())` 两个方向都行。``init`` 让门
+在开始时打开或关闭；``recurrent_layer`` 为每个模型用同一种方式建立这些层（或 torch 的层）。注意力
+（加性、Luong 的 dot/general/concat 与点积注意力，带填充掩码）和编码器—解码器模型建立在它们之上（第 7 章）。
 """
 
 from seqbook.nn.attention import (

@@ -1,16 +1,15 @@
-"""Attention: a weighted look at every encoder output, with padding masked out.
+"""注意力：加权地看编码器的每个输出，填充位置被掩盖。
 
-For a query q (the decoder's state) and keys k_1..k_S (the encoder's outputs), an attention
-function scores every key, turns the scores into weights with a softmax over the real
-(unpadded) positions, and returns the weighted sum of the values (by default the keys):
+对查询 q（解码器的状态）和键 k_1..k_S（编码器的输出），注意力函数给每个键打分，在真实（非填充）
+位置上用 softmax 把分数变成权重，返回值（默认就是键）的加权和：
 
     a_j = softmax_j(score(q, k_j)),    context = sum_j a_j v_j
 
-``AdditiveAttention`` scores with a small network, score(q, k) = v . tanh(W_q q + W_k k + b)
-(Bahdanau et al. 2015); ``LuongAttention`` offers the three scores of Luong et al. (2015),
-"dot" q . k, "general" q . W k and "concat" v . tanh(W [q; k]), with the same interface;
-``dot_product_attention`` scores with q . k / sqrt(d) (the form Transformers use).
-``seqbook.plot.plot_attention`` draws the weights as a heatmap.
+``AdditiveAttention`` 用一个小网络打分，score(q, k) = v · tanh(W_q q + W_k k + b)（Bahdanau 等人 2015）；
+``LuongAttention`` 提供 Luong 等人（2015）的三种打分："dot" q · k、"general" q · W k 和 "concat"
+v · tanh(W [q; k])，接口相同；两者都继承 ``KeyProjectingAttention``，``forward`` 只写一次。
+``dot_product_attention`` 用 q · k / sqrt(d) 打分（Transformer 用的形式）。
+``seqbook.plot.plot_attention`` 把权重画成热图。
 """
 
 import math
@@ -28,7 +27,7 @@ from seqbook.checks import (
 
 
 def length_mask(lengths: Tensor, max_len: int | None = None) -> Tensor:
-    """A boolean mask (batch, max_len): True at the first ``lengths[i]`` positions of row i."""
+    """布尔掩码 (B, max_len)：第 i 行的前 ``lengths[i]`` 个位置为 True。"""
     if max_len is not None:
         check_int_at_least("max_len", max_len, 0, "不传则用最长的长度。")
     lengths = torch.as_tensor(lengths)
@@ -42,10 +41,10 @@ def length_mask(lengths: Tensor, max_len: int | None = None) -> Tensor:
 
 
 def masked_softmax(scores: Tensor, mask: Tensor | None = None) -> Tensor:
-    """softmax over the last dimension, with weight exactly 0 where ``mask`` is False.
+    """在最后一维上做 softmax，``mask`` 为 False 的位置权重恰好为 0。
 
-    ``mask`` (broadcastable to ``scores``) is True at the positions that may be attended to.
-    Every row must keep at least one position: a sequence of length 0 has nothing to look at.
+    ``mask``（可广播到 ``scores`` 的形状）在可以关注的位置为 True。每一行至少要留一个位置：
+    长度为 0 的序列没有可看的东西。
     """
     check_tensor("scores", scores)
     if mask is None:
@@ -60,7 +59,7 @@ def masked_softmax(scores: Tensor, mask: Tensor | None = None) -> Tensor:
 
 
 def _as_batched_mask(mask: Tensor | None, keys: Tensor, query: Tensor) -> Tensor | None:
-    """Check a (batch, S) mask against the keys; add a time axis for a (batch, T, .) query."""
+    """按键检查 (B, S) 的掩码；查询是 (B, T, ·) 时加一个时间维。"""
     if mask is None:
         return None
     if tuple(mask.shape) != tuple(keys.shape[:2]):
@@ -72,7 +71,7 @@ def _as_batched_mask(mask: Tensor | None, keys: Tensor, query: Tensor) -> Tensor
 
 
 def _weighted_sum(weights: Tensor, values: Tensor) -> Tensor:
-    """sum_j weights[..., j] * values[:, j] for weights (N, S) or (N, T, S); values (N, S, Hv)."""
+    """sum_j weights[..., j] * values[:, j]，weights 为 (B, S) 或 (B, T, S)；values 为 (B, S, Hv)。"""
     if weights.dim() == 2:
         return torch.bmm(weights.unsqueeze(1), values).squeeze(1)
     return torch.bmm(weights, values)
@@ -93,44 +92,36 @@ def _check_query_keys(query: Tensor, keys: Tensor, values: Tensor) -> None:
         )
 
 
-class AdditiveAttention(nn.Module):
-    """Additive (Bahdanau) attention: score(q, k) = v . tanh(W_q q + W_k k + b).
+class KeyProjectingAttention(nn.Module):
+    """先投影键、再打分的注意力层的共同部分（``AdditiveAttention`` 与 ``LuongAttention``）。
 
-    ``forward(query, keys, values=None, mask=None)`` takes a query (batch, query_size), or
-    one query per target step (batch, T, query_size); keys (batch, S, key_size); values
-    (batch, S, value_size), the keys if None; a boolean mask (batch, S), True at real
-    source positions. It returns ``(context, weights)``: context (batch, value_size) and
-    weights (batch, S), or with T queries (batch, T, value_size) and (batch, T, S).
-
-    W_k k does not depend on the query: a decoder computes ``project_keys(keys)`` once per
-    source sentence and passes it as ``projected_keys`` at every step.
+    子类设 ``query_size``、``key_size``，并定义 ``project_keys``（与查询无关的部分，
+    每个源句只算一次）和 ``scores``（未归一化的分数）；``forward`` 只在这里写一次。
     """
 
-    def __init__(self, query_size: int, key_size: int, hidden_size: int):
-        super().__init__()
-        for name, value in (("query_size", query_size), ("key_size", key_size), ("hidden_size", hidden_size)):
-            check_positive_int(name, value)
-        self.query_proj = nn.Linear(query_size, hidden_size, bias=False)
-        self.key_proj = nn.Linear(key_size, hidden_size)
-        self.score_proj = nn.Linear(hidden_size, 1, bias=False)
+    query_size: int
+    key_size: int
 
     def project_keys(self, keys: Tensor) -> Tensor:
-        """W_k k + b for every key: (batch, S, hidden_size)."""
-        return self.key_proj(keys)
+        """与查询无关的部分：(B, S, key_size) -> (B, S, ·)。"""
+        raise NotImplementedError
 
     def scores(self, query: Tensor, projected_keys: Tensor) -> Tensor:
-        """The unnormalised scores v . tanh(W_q q + W_k k + b): (batch, S) or (batch, T, S)."""
-        q = self.query_proj(query).unsqueeze(-2)  # (N, 1, A) or (N, T, 1, A)
-        k = projected_keys if query.dim() == 2 else projected_keys.unsqueeze(1)  # (N, [1,] S, A)
-        return self.score_proj(torch.tanh(q + k)).squeeze(-1)
+        """未归一化的分数：(B, S)，或每步一个查询时 (B, T, S)。"""
+        raise NotImplementedError
 
     def forward(self, query, keys, values=None, mask=None, *, projected_keys=None):
+        """返回 ``(context, weights)``：对 values（默认为 keys）按注意力权重加权求和。
+
+        query (B, query_size) 或每个目标步一个查询 (B, T, query_size)；keys (B, S, key_size)；
+        mask (B, S) 在真实源位置为 True。weights 为 (B, S) 或 (B, T, S)。
+        """
         values = keys if values is None else values
         _check_query_keys(query, keys, values)
-        if query.size(-1) != self.query_proj.in_features or keys.size(-1) != self.key_proj.in_features:
+        if query.size(-1) != self.query_size or keys.size(-1) != self.key_size:
             raise ValueError(
-                f"特征数不符：这个注意力层要求 query 的最后一维为 {self.query_proj.in_features}、"
-                f"keys 的最后一维为 {self.key_proj.in_features}，实际为 {query.size(-1)} 和 {keys.size(-1)}。"
+                f"特征数不符：这个注意力层要求 query 的最后一维为 {self.query_size}、"
+                f"keys 的最后一维为 {self.key_size}，实际为 {query.size(-1)} 和 {keys.size(-1)}。"
             )
         if projected_keys is None:
             projected_keys = self.project_keys(keys)
@@ -138,10 +129,42 @@ class AdditiveAttention(nn.Module):
         return _weighted_sum(weights, values), weights
 
 
+class AdditiveAttention(KeyProjectingAttention):
+    """加性（Bahdanau）注意力：score(q, k) = v · tanh(W_q q + W_k k + b)。
+
+    ``forward(query, keys, values=None, mask=None)``：query (B, query_size)，或每个目标步
+    一个查询 (B, T, query_size)；keys (B, S, key_size)；values (B, S, value_size)，不传则用
+    keys；mask (B, S) 在真实源位置为 True。返回 ``(context, weights)``：(B, value_size) 与
+    (B, S)，或 T 个查询时 (B, T, value_size) 与 (B, T, S)。
+
+    W_k k 与查询无关：解码器每个源句只算一次 ``project_keys(keys)``，作为
+    ``projected_keys`` 传给每一步。
+    """
+
+    def __init__(self, query_size: int, key_size: int, hidden_size: int):
+        super().__init__()
+        for name, value in (("query_size", query_size), ("key_size", key_size), ("hidden_size", hidden_size)):
+            check_positive_int(name, value)
+        self.query_size, self.key_size = query_size, key_size
+        self.query_proj = nn.Linear(query_size, hidden_size, bias=False)  # W_q
+        self.key_proj = nn.Linear(key_size, hidden_size)  # W_k 与 b
+        self.score_proj = nn.Linear(hidden_size, 1, bias=False)  # v
+
+    def project_keys(self, keys: Tensor) -> Tensor:
+        """每个键的 W_k k + b：(B, S, hidden_size)。"""
+        return self.key_proj(keys)
+
+    def scores(self, query: Tensor, projected_keys: Tensor) -> Tensor:
+        """未归一化的分数 v · tanh(W_q q + W_k k + b)：(B, S) 或 (B, T, S)。"""
+        q = self.query_proj(query).unsqueeze(-2)  # (B, 1, A) 或 (B, T, 1, A)
+        k = projected_keys if query.dim() == 2 else projected_keys.unsqueeze(1)  # (B, [1,] S, A)
+        return self.score_proj(torch.tanh(q + k)).squeeze(-1)
+
+
 LUONG_SCORES = ("dot", "general", "concat")
 
 
-class LuongAttention(nn.Module):
+class LuongAttention(KeyProjectingAttention):
     """Luong 等（2015）的三种打分函数，接口与 ``AdditiveAttention`` 相同。
 
     - ``score="dot"``：score(q, k) = q · k，没有参数，要求 query_size == key_size；
@@ -181,38 +204,24 @@ class LuongAttention(nn.Module):
         return keys if self.score == "dot" else self.key_proj(keys)
 
     def scores(self, query: Tensor, projected_keys: Tensor) -> Tensor:
-        """未归一化的分数：(batch, S)，或每步一个查询时 (batch, T, S)。"""
-        if self.score == "concat":
-            q = self.query_proj(query).unsqueeze(-2)  # (N, 1, A) 或 (N, T, 1, A)
-            k = projected_keys if query.dim() == 2 else projected_keys.unsqueeze(1)
+        """未归一化的分数：(B, S)，或每步一个查询时 (B, T, S)。"""
+        if self.score == "concat":  # 与加性打分相同，只是 W 的 k 部分没有偏置
+            q = self.query_proj(query).unsqueeze(-2)  # (B, 1, A) 或 (B, T, 1, A)
+            k = projected_keys if query.dim() == 2 else projected_keys.unsqueeze(1)  # (B, [1,] S, A)
             return self.score_proj(torch.tanh(q + k)).squeeze(-1)
-        q = query.unsqueeze(1) if query.dim() == 2 else query  # (N, T, d)
-        scores = torch.bmm(q, projected_keys.transpose(1, 2))  # (N, T, S)：每个查询与每个键的内积
+        q = query.unsqueeze(1) if query.dim() == 2 else query  # (B, T, d)
+        scores = torch.bmm(q, projected_keys.transpose(1, 2))  # (B, T, S)：每个查询与每个键的内积
         return scores.squeeze(1) if query.dim() == 2 else scores
-
-    def forward(self, query, keys, values=None, mask=None, *, projected_keys=None):
-        values = keys if values is None else values
-        _check_query_keys(query, keys, values)
-        if query.size(-1) != self.query_size or keys.size(-1) != self.key_size:
-            raise ValueError(
-                f"特征数不符：这个注意力层要求 query 的最后一维为 {self.query_size}、"
-                f"keys 的最后一维为 {self.key_size}，实际为 {query.size(-1)} 和 {keys.size(-1)}。"
-            )
-        if projected_keys is None:
-            projected_keys = self.project_keys(keys)
-        weights = masked_softmax(self.scores(query, projected_keys), _as_batched_mask(mask, keys, query))
-        return _weighted_sum(weights, values), weights
 
     def extra_repr(self) -> str:
         return f"query_size={self.query_size}, key_size={self.key_size}, score={self.score!r}"
 
 
 def dot_product_attention(query, keys, values=None, mask=None, *, scale: bool = True):
-    """Dot-product attention: score(q, k) = q . k / sqrt(d), without parameters.
+    """点积注意力：score(q, k) = q · k / sqrt(d)，没有参数。
 
-    Same shapes and mask as ``AdditiveAttention``, but query_size must equal key_size (d).
-    ``scale=False`` drops the 1/sqrt(d) (Luong et al. 2015's "dot" score). Returns
-    ``(context, weights)``.
+    形状和掩码同 ``AdditiveAttention``，但 query_size 必须等于 key_size（d）。``scale=False`` 去掉
+    1/sqrt(d)（即 Luong 等人 2015 的 "dot" 打分）。返回 ``(context, weights)``。
     """
     values = keys if values is None else values
     _check_query_keys(query, keys, values)
@@ -222,8 +231,8 @@ def dot_product_attention(query, keys, values=None, mask=None, *, scale: bool = 
             f"点积注意力要求 query 与 keys 的最后一维相同，实际为 {query.size(-1)} 和 {keys.size(-1)}；"
             "维度不同时请先用一个线性层投影，或改用 AdditiveAttention。"
         )
-    q = query.unsqueeze(1) if query.dim() == 2 else query  # (N, T, d)
-    scores = torch.bmm(q, keys.transpose(1, 2))  # (N, T, S)
+    q = query.unsqueeze(1) if query.dim() == 2 else query  # (B, T, d)
+    scores = torch.bmm(q, keys.transpose(1, 2))  # (B, T, S)
     if query.dim() == 2:
         scores = scores.squeeze(1)
     if scale:

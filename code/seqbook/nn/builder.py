@@ -1,9 +1,8 @@
-"""One way to build the recurrent layer of a model, whichever class it is.
+"""无论是哪个类，都用同一种方式建立模型的循环层。
 
-Every model of the book takes ``rnn_cls``: ``torch.nn.RNN``, ``LSTM`` or ``GRU``, or their
-from-scratch twins in ``seqbook.nn``. ``recurrent_layer`` builds the multi-layer form,
-``recurrent_cell`` the one-step cell of the same kind, and ``keeps_cell_state`` says
-whether the layer carries a cell state next to h (an LSTM's state is the pair (h, c)).
+本书的每个模型都接受 ``rnn_cls``：``torch.nn.RNN``、``LSTM`` 或 ``GRU``，或 ``seqbook.nn`` 中从零实现的
+对应层。``recurrent_layer`` 建立多层的形式，``recurrent_cell`` 建立同一种类的单步单元，
+``keeps_cell_state`` 说明这个层在 h 之外是否还带着细胞状态（LSTM 的状态是 (h, c) 对）。
 """
 
 from torch import nn
@@ -12,7 +11,7 @@ from seqbook.checks import check_bool, check_dropout, check_layer_class, check_p
 from seqbook.nn.cells import GRUCell, LSTMCell, RNNCell
 from seqbook.nn.rnn import GRU, LSTM, RNN
 
-# The cell that computes one step of each layer class.
+# 每种层对应的、计算一个时间步的单元。
 CELL_OF = {
     nn.RNN: nn.RNNCell,
     nn.LSTM: nn.LSTMCell,
@@ -34,12 +33,11 @@ def recurrent_layer(
     dropout: float = 0.0,
     **kwargs,
 ) -> nn.Module:
-    """``rnn_cls(input_size, hidden_size, ...)`` with batch-first tensors.
+    """批次在前（batch_first）的 ``rnn_cls(input_size, hidden_size, ...)``。
 
-    ``dropout`` is the models' dropout: it acts between stacked layers (torch's meaning
-    inside the layer), so it is passed on only when ``num_layers > 1``; the model applies
-    the same rate to the layer's input and output. ``kwargs`` go to ``rnn_cls`` (e.g.
-    ``reset_after=False`` for ``seqbook.nn.GRU``).
+    ``dropout`` 是模型的丢弃比例：在层内它作用在堆叠的层与层之间（torch 的含义），所以只在
+    ``num_layers > 1`` 时传下去；模型对这个层的输入和输出用同样的比例。``kwargs`` 传给 ``rnn_cls``
+    （例如 ``seqbook.nn.GRU`` 的 ``reset_after=False``）。
     """
     check_layer_class("rnn_cls", rnn_cls)
     check_positive_int("input_size", input_size)
@@ -59,7 +57,7 @@ def recurrent_layer(
 
 
 def recurrent_cell(rnn_cls: type[nn.Module], input_size: int, hidden_size: int, **kwargs) -> nn.Module:
-    """The one-step cell of ``rnn_cls``'s kind: ``nn.GRU`` -> ``nn.GRUCell(input_size, hidden_size)``."""
+    """与 ``rnn_cls`` 同一种类的单步单元：``nn.GRU`` -> ``nn.GRUCell(input_size, hidden_size)``。"""
     check_layer_class("rnn_cls", rnn_cls)
     check_positive_int("input_size", input_size)
     check_positive_int("hidden_size", hidden_size)
@@ -70,5 +68,5 @@ def recurrent_cell(rnn_cls: type[nn.Module], input_size: int, hidden_size: int, 
 
 
 def keeps_cell_state(layer: nn.Module) -> bool:
-    """Does ``layer`` (a layer or cell) carry a cell state c next to h, i.e. is it an LSTM?"""
+    """``layer``（层或单元）在 h 之外是否还带着细胞状态 c，即它是不是 LSTM？"""
     return isinstance(layer, _WITH_CELL_STATE)

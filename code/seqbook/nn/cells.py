@@ -1,11 +1,9 @@
-"""Recurrent cells from scratch: one time step of an RNN, an LSTM and a GRU.
+"""从零实现的循环单元：RNN、LSTM 与 GRU 的一个时间步。
 
-The three step functions (`rnn_cell`, `lstm_cell`, `gru_cell`) hold all the maths; the
-cell modules below and the layers in `seqbook.nn.rnn` only call them (a layer computes
-the input part W_ih x_t + b_ih of all steps beforehand and passes it with w_ih=None, see
-`input_projection`). The modules are drop-in replacements for `torch.nn.RNNCell`,
-`LSTMCell` and `GRUCell`: same arguments, same parameter names and shapes, same
-initialisation, so their state_dicts are interchangeable.
+三个单步函数（`rnn_cell`、`lstm_cell`、`gru_cell`）包含全部数学；下面的单元模块和 `seqbook.nn.rnn`
+中的层只调用它们（层事先算好所有步的输入部分 W_ih x_t + b_ih，以 w_ih=None 传入，见
+`input_projection`）。这些模块可直接替换 `torch.nn.RNNCell`、`LSTMCell` 与 `GRUCell`：参数相同，
+参数名、形状和初始化也相同，所以 state_dict 可以互换。
 """
 
 import torch
@@ -25,63 +23,63 @@ from seqbook.nn.init import reset_uniform
 
 
 def input_projection(x, w_ih, b_ih=None):
-    """The part of a step that reads only the input: W_ih x + b_ih, for every gate at once.
+    """一步中只读输入的部分：W_ih x + b_ih，所有门一次算完。
 
-    It does not depend on the state, so a layer computes it for all time steps in one
-    matrix product before its loop over time and passes each step's slice with
-    w_ih=None: then x is returned as it is.
+    它与状态无关，所以层在沿时间的循环之前，用一次矩阵乘法算好所有时间步，再以 w_ih=None
+    传入每一步的切片：这时 x 原样返回。
     """
     return x if w_ih is None else F.linear(x, w_ih, b_ih)
 
 
 def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
-    """One step of an Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
+    """Elman RNN 的一个时间步：h' = tanh(W_ih x + b_ih + W_hh h + b_hh)。
 
-    With w_ih=None, x is already W_ih x + b_ih (see `input_projection`)."""
-    activation = torch.tanh if nonlinearity == "tanh" else torch.relu
+    x: (B, D)，h: (B, H)，返回新的隐藏状态 h': (B, H)。
+    w_ih=None 时 x 已经是 W_ih x + b_ih（见 `input_projection`）。"""
+    activation = torch.tanh if nonlinearity == "tanh" else torch.relu  # 也可以用 ReLU
     return activation(input_projection(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh))
 
 
 def lstm_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
-    """One step of an LSTM: takes (h, c), returns (h', c'). Gate order: i, f, g, o.
+    """LSTM 的一个时间步：输入 (h, c)，返回 (h', c')，各为 (B, H)。门的顺序：i、f、g、o。
 
-    With w_ih=None, x is already W_ih x + b_ih (see `input_projection`)."""
+    w_ih=None 时 x 已经是 W_ih x + b_ih（见 `input_projection`）。"""
     h, c = state
-    gates = input_projection(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
+    gates = input_projection(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)  # 四个门一次算完：(B, 4H)
     i, f, g, o = gates.chunk(4, dim=-1)
-    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-    c = f * c + i * g
-    h = o * torch.tanh(c)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)  # g 是候选值
+    c = f * c + i * g  # 遗忘门保留旧的细胞状态，输入门写入候选值
+    h = o * torch.tanh(c)  # 输出门决定细胞状态有多少成为隐藏状态
     return h, c
 
 
 def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, reset_after=True):
-    """One step of a GRU. Gate order: r, z, n. See `GRUCell` for the two forms.
+    """GRU 的一个时间步，返回新的隐藏状态 (B, H)。门的顺序：r、z、n。两种写法见 `GRUCell`。
 
-    With w_ih=None, x is already W_ih x + b_ih (see `input_projection`)."""
+    w_ih=None 时 x 已经是 W_ih x + b_ih（见 `input_projection`）。"""
     x_r, x_z, x_n = input_projection(x, w_ih, b_ih).chunk(3, dim=-1)
-    if reset_after:  # PyTorch: the reset gate scales W_hn h + b_hn
+    if reset_after:  # PyTorch 的写法：重置门乘在 W_hn h + b_hn 上
         h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, dim=-1)
         r = torch.sigmoid(x_r + h_r)
         z = torch.sigmoid(x_z + h_z)
         n = torch.tanh(x_n + r * h_n)
-    else:  # Cho et al. 2014: the reset gate scales h before W_hn
+    else:  # Cho 等（2014）的写法：重置门先乘 h，再乘 W_hn
         w_hr, w_hz, w_hn = w_hh.chunk(3)
         b_hr, b_hz, b_hn = (None, None, None) if b_hh is None else b_hh.chunk(3)
         r = torch.sigmoid(x_r + F.linear(h, w_hr, b_hr))
         z = torch.sigmoid(x_z + F.linear(h, w_hz, b_hz))
         n = torch.tanh(x_n + F.linear(r * h, w_hn, b_hn))
-    return (1 - z) * n + z * h
+    return (1 - z) * n + z * h  # 更新门 z 接近 1 时旧状态原样保留
 
 
 class RNNCellBase(nn.Module):
-    """What the three cells share: parameters, checks, batching and the default state.
+    """三种单元共同的部分：参数、检查、批次维的处理和默认状态。
 
-    Internally a state is always a tuple: (h,) for RNN and GRU, (h, c) for LSTM.
-    A subclass sets `num_gates` and `state_names` and implements `step`.
+    内部的状态总是元组：RNN 与 GRU 为 (h,)，LSTM 为 (h, c)。
+    子类设定 `num_gates` 与 `state_names`，并实现 `step`。
     """
 
-    num_gates: int  # how many blocks of hidden_size rows the weights stack
+    num_gates: int  # 权重按行堆叠了几块 hidden_size 行（每个门一块）
     state_names: tuple[str, ...] = ("h",)
 
     def __init__(self, input_size, hidden_size, bias=True, *, device=None, dtype=None):
@@ -108,14 +106,15 @@ class RNNCellBase(nn.Module):
         reset_uniform(self, self.hidden_size)
 
     def step(self, x: Tensor, state: tuple[Tensor, ...], weights) -> tuple[Tensor, ...]:
-        """One time step on a batch. x: (batch, input_size); each state: (batch, hidden_size);
-        weights: (w_ih, w_hh, b_ih, b_hh), the biases may be None."""
+        """一批数据的一个时间步。x: (B, D)；每个状态 (B, H)；weights 为 (w_ih, w_hh, b_ih, b_hh)，
+        偏置可为 None。"""
         raise NotImplementedError
 
     def forward(self, input: Tensor, hx=None):
+        """一个时间步：返回新的 h，LSTM 返回 (h, c)。hx 不传则从零开始。"""
         state = self._check(input, hx)
         batched = input.dim() == 2
-        if not batched:  # a single example: add a batch dimension of size 1
+        if not batched:  # 单个样本：加一个大小为 1 的批次维
             input = input.unsqueeze(0)
             if state is not None:
                 state = tuple(s.unsqueeze(0) for s in state)
@@ -129,9 +128,9 @@ class RNNCellBase(nn.Module):
         return state[0] if len(state) == 1 else state
 
     def _check(self, input, hx) -> tuple[Tensor, ...] | None:
-        """Check input and hx; return hx as a tuple of tensors (or None)."""
+        """检查 input 和 hx；把 hx 作为张量的元组返回（或 None）。"""
         name = type(self).__name__
-        check_float_input("input", input)  # a tensor of floats: token ids need an nn.Embedding first
+        check_float_input("input", input)  # 浮点张量：词元 id 要先经过 nn.Embedding
         if input.dim() not in (1, 2):
             raise ValueError(
                 f"{name} 的输入应为 2 维 (batch, input_size) 或 1 维 (input_size,)（无批次），"
@@ -158,13 +157,12 @@ class RNNCellBase(nn.Module):
 
 
 class RNNCell(RNNCellBase):
-    """An Elman RNN cell, a drop-in replacement for `torch.nn.RNNCell`.
+    """Elman RNN 单元，可直接替换 `torch.nn.RNNCell`。
 
         h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
 
-    With nonlinearity='relu', ReLU replaces tanh. Input (batch, input_size) or
-    (input_size,); hx (batch, hidden_size) or (hidden_size,), zeros if omitted.
-    Returns h'.
+    nonlinearity='relu' 时用 ReLU 代替 tanh。输入 (B, D) 或 (D,)；hx 为 (B, H) 或 (H,)，不传则为零。
+    返回 h'。
     """
 
     num_gates = 1
@@ -185,18 +183,17 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    """A long short-term memory cell, a drop-in replacement for `torch.nn.LSTMCell`.
+    """长短期记忆单元，可直接替换 `torch.nn.LSTMCell`。
 
-        i  = sigmoid(W_ii x + b_ii + W_hi h + b_hi)    input gate
-        f  = sigmoid(W_if x + b_if + W_hf h + b_hf)    forget gate
-        g  = tanh(W_ig x + b_ig + W_hg h + b_hg)       candidate cell
-        o  = sigmoid(W_io x + b_io + W_ho h + b_ho)    output gate
+        i  = sigmoid(W_ii x + b_ii + W_hi h + b_hi)    输入门
+        f  = sigmoid(W_if x + b_if + W_hf h + b_hf)    遗忘门
+        g  = tanh(W_ig x + b_ig + W_hg h + b_hg)       候选值
+        o  = sigmoid(W_io x + b_io + W_ho h + b_ho)    输出门
         c' = f * c + i * g
         h' = o * tanh(c')
 
-    weight_ih stacks [W_ii; W_if; W_ig; W_io], shape (4*hidden_size, input_size);
-    weight_hh, bias_ih and bias_hh stack the same way. hx is a tuple (h, c), zeros if
-    omitted. Returns (h', c').
+    weight_ih 按行堆叠 [W_ii; W_if; W_ig; W_io]，形状 (4H, D)；weight_hh、bias_ih 与 bias_hh 也同样
+    堆叠。hx 是元组 (h, c)，不传则为零。返回 (h', c')。
     """
 
     num_gates = 4
@@ -207,20 +204,19 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    """A gated recurrent unit cell, a drop-in replacement for `torch.nn.GRUCell`.
+    """门控循环单元，可直接替换 `torch.nn.GRUCell`。
 
-        r  = sigmoid(W_ir x + b_ir + W_hr h + b_hr)      reset gate
-        z  = sigmoid(W_iz x + b_iz + W_hz h + b_hz)      update gate
-        n  = tanh(W_in x + b_in + r * (W_hn h + b_hn))   reset_after=True (PyTorch)
-        n  = tanh(W_in x + b_in + W_hn (r * h) + b_hn)   reset_after=False (Cho et al.)
+        r  = sigmoid(W_ir x + b_ir + W_hr h + b_hr)      重置门
+        z  = sigmoid(W_iz x + b_iz + W_hz h + b_hz)      更新门
+        n  = tanh(W_in x + b_in + r * (W_hn h + b_hn))   reset_after=True（PyTorch）
+        n  = tanh(W_in x + b_in + W_hn (r * h) + b_hn)   reset_after=False（Cho 等人）
         h' = (1 - z) * n + z * h
 
-    reset_after=True is PyTorch's (and cuDNN's) form: W_hh h for all three gates is one
-    matrix product, computed before r is known. reset_after=False is the original form of
-    Cho et al. 2014, "Learning Phrase Representations using RNN Encoder-Decoder for
-    Statistical Machine Translation": the reset gate acts on h before W_hn. Both use the
-    same parameters, so torch's weights load into either, but they compute different
-    functions. weight_ih stacks [W_ir; W_iz; W_in], shape (3*hidden_size, input_size).
+    reset_after=True 是 PyTorch（和 cuDNN）的写法：三个门的 W_hh h 是一次矩阵乘法，在知道 r 之前
+    就能算。reset_after=False 是 Cho 等人 2014 年论文 "Learning Phrase Representations using RNN
+    Encoder-Decoder for Statistical Machine Translation" 的原始写法：重置门先作用在 h 上，再乘 W_hn。
+    两者参数相同，torch 的权重两种都能载入，但算的是不同的函数。weight_ih 按行堆叠
+    [W_ir; W_iz; W_in]，形状 (3H, D)。
     """
 
     num_gates = 3

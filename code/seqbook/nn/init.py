@@ -1,8 +1,7 @@
-"""Initialisation of recurrent layers: PyTorch's uniform default, and gate biases.
+"""循环层的初始化：PyTorch 默认的均匀分布，以及门的偏置。
 
-The weights of an LSTM or a GRU stack one block per gate; ``gate_blocks`` names the
-blocks, and ``set_gate_bias`` starts one gate open or closed (e.g. the forget gate of an
-LSTM at sigmoid(1), as Jozefowicz et al. 2015 recommend).
+LSTM 或 GRU 的权重每个门堆叠一块；``gate_blocks`` 给各块命名，``set_gate_bias`` 让一个门在训练开始时
+打开或关闭（例如按 Jozefowicz 等人 2015 的建议，把 LSTM 的遗忘门设为 sigmoid(1)）。
 """
 
 import math
@@ -22,11 +21,10 @@ GATE_NAMES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
 
 def gate_blocks(tensor: Tensor, kind: str) -> dict[str, Tensor]:
-    """Split a stacked weight or bias into one block per gate, in PyTorch's order.
+    """按 PyTorch 的顺序把堆叠的权重或偏置拆成每个门一块。
 
-    LSTM: ``weight_ih`` is [W_ii; W_if; W_ig; W_io] -> {"i": ..., "f": ..., "g": ..., "o": ...};
-    GRU: [W_ir; W_iz; W_in] -> {"r", "z", "n"}. The blocks are views: editing one edits
-    the parameter.
+    LSTM：``weight_ih`` 是 [W_ii; W_if; W_ig; W_io] -> {"i": ..., "f": ..., "g": ..., "o": ...}；
+    GRU：[W_ir; W_iz; W_in] -> {"r", "z", "n"}。各块是视图：改一块就改了参数本身。
     """
     check_tensor("tensor", tensor, hint="例如 lstm.weight_ih_l0 或 lstm.bias_hh_l0。")
     check_choice("kind", kind, tuple(GATE_NAMES))
@@ -41,11 +39,11 @@ def gate_blocks(tensor: Tensor, kind: str) -> dict[str, Tensor]:
 
 @torch.no_grad()
 def set_gate_bias(layer: nn.Module, kind: str, gate: str, value: float) -> None:
-    """Start one gate of every layer and direction of ``layer`` at sigmoid(value).
+    """让 ``layer`` 每一层、每个方向的某个门从 sigmoid(value) 开始。
 
-    ``layer`` is an LSTM or GRU layer or cell (torch.nn or seqbook.nn); ``gate`` one of
-    ``GATE_NAMES[kind]``. The gate's block of ``bias_ih`` is set to ``value`` and that of
-    ``bias_hh`` to 0, so that the gate is sigmoid(value + W x + U h) when training starts.
+    ``layer`` 是 LSTM 或 GRU 的层或单元（torch.nn 或 seqbook.nn）；``gate`` 是 ``GATE_NAMES[kind]``
+    之一。这个门在 ``bias_ih`` 中的一块设为 ``value``，在 ``bias_hh`` 中的一块设为 0，所以训练开始时
+    门为 sigmoid(value + W x + U h)。
     """
     check_module("layer", layer, "例如 nn.LSTM(3, 4)。")
     check_choice("kind", kind, tuple(GATE_NAMES))
@@ -59,13 +57,13 @@ def set_gate_bias(layer: nn.Module, kind: str, gate: str, value: float) -> None:
 
 
 def set_forget_bias(lstm: nn.Module, value: float) -> None:
-    """Start every forget gate of ``lstm`` (an LSTM layer or cell) at about sigmoid(value):
-    value=1 gives f ~ 0.73, value=5 gives f ~ 0.99 (the cell keeps almost everything)."""
+    """让 ``lstm``（LSTM 的层或单元）的每个遗忘门从约 sigmoid(value) 开始：value=1 时 f ≈ 0.73，
+    value=5 时 f ≈ 0.99（细胞状态几乎全部保留）。"""
     set_gate_bias(lstm, "lstm", "f", value)
 
 
 def reset_uniform(module: nn.Module, hidden_size: int) -> None:
-    """PyTorch's initialisation: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))."""
+    """PyTorch 的初始化：每个权重和偏置 ~ U(-1/sqrt(H), 1/sqrt(H))。"""
     check_module("module", module)
     check_positive_int("hidden_size", hidden_size)
     bound = 1 / math.sqrt(hidden_size)

@@ -1,12 +1,9 @@
-"""Multi-layer, bidirectional recurrent layers from scratch: RNN, LSTM and GRU.
+"""从零实现的多层、双向循环层：RNN、LSTM 与 GRU。
 
-`RNNBase` does everything the three share: the parameters of every layer and direction,
-the checks, batch_first, unbatched input, packed sequences, dropout between layers and
-the loop over time. A subclass only says how many gates it has and which cell it runs.
-The layers are drop-in replacements for `torch.nn.RNN`, `LSTM` and `GRU`: same
-arguments, same parameter names and shapes, same initialisation, same outputs, so their
-state_dicts are interchangeable; `all_weights` and `flatten_parameters` are there too.
-torch's `proj_size` (an LSTM with projections) is not supported.
+`RNNBase` 做三者共同的一切：每一层、每个方向的参数，检查，batch_first，无批次的输入，打包序列，
+层与层之间的丢弃，以及沿时间的循环。子类只说明自己有几个门、运行哪个单元。这些层可直接替换
+`torch.nn.RNN`、`LSTM` 与 `GRU`：参数相同，参数名、形状、初始化和输出也相同，所以 state_dict 可以
+互换；`all_weights` 与 `flatten_parameters` 也有。不支持 torch 的 `proj_size`（带投影的 LSTM）。
 """
 
 import warnings
@@ -32,22 +29,21 @@ from seqbook.nn.init import reset_uniform
 
 
 class RNNBase(nn.Module):
-    """What RNN, LSTM and GRU share.
+    """RNN、LSTM 与 GRU 共同的部分。
 
-    Shapes (L: sequence length, N: batch size, D: 2 if bidirectional else 1, H: hidden_size):
+    形状（T：时间步数，B：批量大小，D：input_size，H：hidden_size，方向数：双向为 2、否则为 1）：
 
-    - input: (L, N, input_size), or (N, L, input_size) with batch_first=True, or
-      (L, input_size) for a single sequence without a batch, or a PackedSequence;
-    - h_0 and h_n: (num_layers*D, N, H), also with batch_first=True; the state of layer k
-      in direction d is h_n[k*D + d];
-    - output: (L, N, D*H), the last layer's h_t at every step t; with two directions the
-      forward half comes first. A PackedSequence in gives a PackedSequence out.
+    - input：(T, B, D)，batch_first=True 时 (B, T, D)，一条无批次的序列 (T, D)，或 PackedSequence；
+    - h_0 与 h_n：(层数*方向数, B, H)，batch_first=True 时也一样；第 k 层方向 d 的状态是
+      h_n[k*方向数 + d]；
+    - output：(T, B, 方向数*H)，最后一层每一步的 h_t；双向时正向的一半在前。
+      输入是 PackedSequence，输出也是。
 
-    Internally a state is a tuple: (h,) for RNN and GRU, (h, c) for LSTM.
-    A subclass sets `num_gates` and `state_names` and implements `step`.
+    内部的状态总是元组：RNN 与 GRU 为 (h,)，LSTM 为 (h, c)。
+    子类设定 `num_gates` 与 `state_names`，并实现 `step`。
     """
 
-    num_gates: int  # how many blocks of hidden_size rows the weights stack
+    num_gates: int  # 权重按行堆叠了几块 hidden_size 行（每个门一块）
     state_names: tuple[str, ...] = ("h_0",)
 
     def __init__(
@@ -74,7 +70,7 @@ class RNNBase(nn.Module):
         if dropout > 0 and num_layers == 1:
             warnings.warn(
                 f"dropout 只作用在除最后一层以外每一层的输出上，所以 num_layers=1 时 "
-                f"dropout={dropout} 不起作用；请设 num_layers > 1，或把 dropout 放在这一层之后。",
+                f"dropout={dropout} 不起作用；请设 num_layers > 1，或在这一层之后另加 nn.Dropout。",
                 stacklevel=2,
             )
         self.input_size = input_size
@@ -85,11 +81,11 @@ class RNNBase(nn.Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         self.num_directions = 2 if bidirectional else 1
-        self.proj_size = 0  # as in torch, where only an LSTM may have another value
+        self.proj_size = 0  # 与 torch 一致（torch 中只有 LSTM 可以取别的值）
 
         gate_size = self.num_gates * hidden_size
         for layer in range(num_layers):
-            # layer 0 reads the input; every later layer reads the outputs of the layer below
+            # 第 0 层读输入；之后每一层读下一层的输出
             layer_input_size = input_size if layer == 0 else hidden_size * self.num_directions
             shapes = {
                 "weight_ih": (gate_size, layer_input_size),
@@ -107,16 +103,15 @@ class RNNBase(nn.Module):
         reset_uniform(self, self.hidden_size)
 
     def step(self, x: Tensor, state: tuple[Tensor, ...], weights) -> tuple[Tensor, ...]:
-        """One time step on a batch. Each state: (N, H); weights: (w_ih, w_hh, b_ih, b_hh),
-        the biases may be None. x: (N, layer input size); or, with w_ih=None as
-        `_run_direction` calls it, already the step's W_ih x + b_ih, (N, num_gates*H)."""
+        """一批数据的一个时间步。每个状态 (B, H)；weights 为 (w_ih, w_hh, b_ih, b_hh)，偏置可为
+        None。x 是这一层的输入 (B, ·)；`_run_direction` 传 w_ih=None 时，x 已是这一步的
+        W_ih x + b_ih，(B, num_gates*H)。"""
         raise NotImplementedError
 
     @property
     def all_weights(self) -> list[list[nn.Parameter]]:
-        """The parameters in torch's layout: per layer and direction, in h_n order
-        (layer*D + direction), the list [w_ih, w_hh, b_ih, b_hh], or [w_ih, w_hh] if
-        bias=False."""
+        """按 torch 的布局排列的参数：每一层、每个方向按 h_n 的顺序（层*方向数 + 方向）给出列表
+        [w_ih, w_hh, b_ih, b_hh]，bias=False 时为 [w_ih, w_hh]。"""
         return [
             [w for w in self._weights(layer, direction) if w is not None]
             for layer in range(self.num_layers)
@@ -124,15 +119,14 @@ class RNNBase(nn.Module):
         ]
 
     def flatten_parameters(self) -> None:
-        """Do nothing. torch's layers copy their weights into one contiguous block for
-        cuDNN, and code written for them calls this method; these layers keep every weight
-        as a separate tensor and run no cuDNN kernel, so there is nothing to flatten."""
+        """什么也不做。torch 的层为 cuDNN 把权重复制到一块连续内存里，为它们写的代码会调用这个方法；
+        这里的层把每个权重存为单独的张量，也不运行 cuDNN 内核，所以没有什么要展平的。"""
 
     def forward(self, input, hx=None):
-        """Run every layer over the sequence; return (output, h_n), for LSTM (output, (h_n, c_n))."""
-        batch_size = self._check_input(input)  # None for a single unbatched sequence
+        """让每一层读完整个序列；返回 (output, h_n)，LSTM 返回 (output, (h_n, c_n))。"""
+        batch_size = self._check_input(input)  # 一条无批次的序列时为 None
         state = self._check_state(hx, batch_size)
-        x, lengths = self._time_major(input)  # x: (L, N, input_size)
+        x, lengths = self._time_major(input)  # x: (T, B, D)
         if state is None:
             shape = (self.num_layers * self.num_directions, x.size(1), self.hidden_size)
             state = (x.new_zeros(shape),) * len(self.state_names)
@@ -150,15 +144,19 @@ class RNNBase(nn.Module):
         return output, state[0] if len(state) == 1 else state
 
     def _time_major(self, input) -> tuple[Tensor, Tensor | None]:
-        """The input as an (L, N, input_size) tensor, and the lengths if it was packed."""
+        """把输入变成 (T, B, D) 的张量；输入是打包序列时一并返回各序列的长度。"""
         if isinstance(input, PackedSequence):
-            return pad_packed_sequence(input)  # padded, in the original batch order
+            return pad_packed_sequence(input)  # 填充后的张量，批次按原来的顺序
         if input.dim() == 2:
             return input.unsqueeze(1), None
         return (input.transpose(0, 1) if self.batch_first else input), None
 
     def _run_layers(self, x, state, lengths):
-        """Every layer and direction. x: (L, N, input_size); each state: (num_layers*D, N, H)."""
+        """逐层、逐方向地运行。x: (T, B, D)；每个状态 (层数*方向数, B, H)。
+
+        第 0 层读输入，之后每一层读下一层每一步的输出（两个方向拼接）；返回最后一层的输出
+        (T, B, 方向数*H) 与每一层、每个方向的最终状态。
+        """
         mask = None
         if lengths is not None:  # mask[t, i, 0]：第 t 步是不是序列 i 的真实时间步
             mask = (torch.arange(x.size(0))[:, None] < lengths).to(x.device).unsqueeze(-1)
@@ -174,17 +172,15 @@ class RNNBase(nn.Module):
                 out, final = self._run_direction(x, start, weights, mask, reverse=direction == 1)
                 outputs.append(out)
                 finals.append(final)
-            x = torch.cat(outputs, dim=-1)
+            x = torch.cat(outputs, dim=-1)  # (T, B, 方向数*H)：下一层的输入
         return x, tuple(torch.stack(s) for s in zip(*finals, strict=True))
 
     def _run_direction(self, x, state, weights, mask=None, reverse=False):
-        """One layer in one direction: return every h_t and the final state.
+        """一层、一个方向：返回每一步的 h_t (T, B, H) 与最终状态。
 
-        W_ih x_t + b_ih does not depend on the state, so it is one matrix product for all
-        steps; the loop over time does the rest, one step per time step. With a mask
-        (packed input, (L, N, 1)) a sequence's state stays as it is on padding steps: it
-        stops changing after the sequence's last real step, and in reverse it starts
-        changing only at that step.
+        W_ih x_t + b_ih 与状态无关，所有时间步一次矩阵乘法算完；沿时间的循环只做剩下的部分。
+        有掩码时（打包的输入，(T, B, 1)），序列在填充步上保持状态不变：正向在最后一个真实
+        时间步之后不再变化，反向则从那一步才开始变化。
         """
         w_ih, w_hh, b_ih, b_hh = weights
         # 不依赖状态的部分 W_ih x_t + b_ih：所有时间步一次矩阵乘法算完，再按时间拆开
@@ -206,13 +202,13 @@ class RNNBase(nn.Module):
         return torch.stack(outputs), state
 
     def _weights(self, layer, direction):
-        """(w_ih, w_hh, b_ih, b_hh) of one layer and direction; the biases are None if bias=False."""
+        """一层、一个方向的 (w_ih, w_hh, b_ih, b_hh)；bias=False 时偏置为 None。"""
         suffix = _suffix(layer, direction)
         names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         return tuple(getattr(self, name + suffix, None) for name in names)
 
     def _check_input(self, input) -> int | None:
-        """Check the input; return its batch size, or None for a single unbatched sequence."""
+        """检查输入；返回批量大小，一条无批次的序列返回 None。"""
         name = type(self).__name__
         if isinstance(input, PackedSequence):
             check_float_input("input.data", input.data)
@@ -236,7 +232,7 @@ class RNNBase(nn.Module):
         return input.size(0 if self.batch_first else 1)
 
     def _check_state(self, hx, batch_size) -> tuple[Tensor, ...] | None:
-        """Check hx against the input's batch size; return it as a tuple of tensors (or None)."""
+        """按输入的批量大小检查 hx；把它作为张量的元组返回（或 None）。"""
         state = as_state_tuple(hx, self.state_names)
         if state is None:
             return None
@@ -274,28 +270,27 @@ class RNNBase(nn.Module):
 
 
 def _suffix(layer: int, direction: int) -> str:
-    """Parameter name suffix, as in PyTorch: '_l0', '_l0_reverse', '_l1', ..."""
+    """参数名的后缀，与 PyTorch 相同：'_l0'、'_l0_reverse'、'_l1'……"""
     return f"_l{layer}" + ("_reverse" if direction == 1 else "")
 
 
 def _pack_like(padded: Tensor, like: PackedSequence) -> PackedSequence:
-    """Pack an (L, N, *) tensor, whose batch is in the original order, exactly like `like`."""
+    """把批次按原顺序排列的 (T, B, *) 张量，按与 `like` 完全相同的方式打包。"""
     if like.sorted_indices is not None:
-        padded = padded.index_select(1, like.sorted_indices)  # longest sequence first
-    # at step t the first batch_sizes[t] sequences (in sorted order) are still running
+        padded = padded.index_select(1, like.sorted_indices)  # 最长的序列在前
+    # 第 t 步时（按排序后的顺序）前 batch_sizes[t] 个序列还没结束
     data = torch.cat([padded[t, :n] for t, n in enumerate(like.batch_sizes.tolist())])
     return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
 
 
 class RNN(RNNBase):
-    """A multi-layer Elman RNN, a drop-in replacement for `torch.nn.RNN`.
+    """多层 Elman RNN，可直接替换 `torch.nn.RNN`。
 
-    At every step t, in every layer (x_t is the input, or the output of the layer below):
+    每一层在每个时间步 t（x_t 是输入，或下一层的输出）计算
 
         h_t = tanh(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh)
 
-    With nonlinearity='relu', ReLU replaces tanh. Returns (output, h_n); see `RNNBase`
-    for the shapes.
+    nonlinearity='relu' 时用 ReLU 代替 tanh。返回 (output, h_n)，形状见 `RNNBase`。
     """
 
     num_gates = 1
@@ -315,7 +310,7 @@ class RNN(RNNBase):
         dtype=None,
     ):
         check_choice("nonlinearity", nonlinearity, ("tanh", "relu"))
-        super().__init__(
+        super().__init__(  # 参数、检查、层与方向、沿时间的循环都在 RNNBase 里
             input_size,
             hidden_size,
             num_layers,
@@ -329,28 +324,28 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
 
     def step(self, x, state, weights):
+        """一个时间步：状态只有 h，交给 `rnn_cell` 计算。"""
         return (rnn_cell(x, state[0], *weights, self.nonlinearity),)
 
-    def extra_repr(self) -> str:
+    def extra_repr(self) -> str:  # print(rnn) 时显示的参数
         s = super().extra_repr()
         return s if self.nonlinearity == "tanh" else s + f", nonlinearity={self.nonlinearity}"
 
 
 class LSTM(RNNBase):
-    """A multi-layer LSTM, a drop-in replacement for `torch.nn.LSTM`.
+    """多层 LSTM，可直接替换 `torch.nn.LSTM`。
 
-    At every step t, in every layer (x_t is the input, or the output of the layer below):
+    每一层在每个时间步 t（x_t 是输入，或下一层的输出）计算
 
-        i_t = sigmoid(W_ii x_t + b_ii + W_hi h_(t-1) + b_hi)    input gate
-        f_t = sigmoid(W_if x_t + b_if + W_hf h_(t-1) + b_hf)    forget gate
-        g_t = tanh(W_ig x_t + b_ig + W_hg h_(t-1) + b_hg)       candidate cell
-        o_t = sigmoid(W_io x_t + b_io + W_ho h_(t-1) + b_ho)    output gate
+        i_t = sigmoid(W_ii x_t + b_ii + W_hi h_(t-1) + b_hi)    输入门
+        f_t = sigmoid(W_if x_t + b_if + W_hf h_(t-1) + b_hf)    遗忘门
+        g_t = tanh(W_ig x_t + b_ig + W_hg h_(t-1) + b_hg)       候选值
+        o_t = sigmoid(W_io x_t + b_io + W_ho h_(t-1) + b_ho)    输出门
         c_t = f_t * c_(t-1) + i_t * g_t
         h_t = o_t * tanh(c_t)
 
-    hx is a tuple (h_0, c_0), zeros if omitted. Returns (output, (h_n, c_n)); see
-    `RNNBase` for the shapes. torch's proj_size (projecting h_t to a smaller size) is not
-    supported: proj_size is accepted only as 0.
+    hx 是元组 (h_0, c_0)，不传则为零。返回 (output, (h_n, c_n))，形状见 `RNNBase`。不支持 torch 的
+    proj_size（把 h_t 投影到更小的维数）：proj_size 只接受 0。
     """
 
     num_gates = 4
@@ -394,20 +389,19 @@ class LSTM(RNNBase):
 
 
 class GRU(RNNBase):
-    """A multi-layer GRU, a drop-in replacement for `torch.nn.GRU`.
+    """多层 GRU，可直接替换 `torch.nn.GRU`。
 
-    At every step t, in every layer (x_t is the input, or the output of the layer below):
+    每一层在每个时间步 t（x_t 是输入，或下一层的输出）计算
 
-        r_t = sigmoid(W_ir x_t + b_ir + W_hr h_(t-1) + b_hr)          reset gate
-        z_t = sigmoid(W_iz x_t + b_iz + W_hz h_(t-1) + b_hz)          update gate
+        r_t = sigmoid(W_ir x_t + b_ir + W_hr h_(t-1) + b_hr)          重置门
+        z_t = sigmoid(W_iz x_t + b_iz + W_hz h_(t-1) + b_hz)          更新门
         n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_(t-1) + b_hn))     reset_after=True
         n_t = tanh(W_in x_t + b_in + W_hn (r_t * h_(t-1)) + b_hn)     reset_after=False
         h_t = (1 - z_t) * n_t + z_t * h_(t-1)
 
-    reset_after=True (the default) is PyTorch's form; reset_after=False is the original
-    form of Cho et al. 2014, "Learning Phrase Representations using RNN Encoder-Decoder
-    for Statistical Machine Translation". Same parameters, different functions: see
-    `GRUCell`. Returns (output, h_n); see `RNNBase` for the shapes.
+    reset_after=True（默认）是 PyTorch 的写法；reset_after=False 是 Cho 等人 2014 年论文 "Learning
+    Phrase Representations using RNN Encoder-Decoder for Statistical Machine Translation" 的原始写法。
+    参数相同，函数不同：见 `GRUCell`。返回 (output, h_n)，形状见 `RNNBase`。
     """
 
     num_gates = 3
@@ -449,10 +443,9 @@ class GRU(RNNBase):
 
 
 def final_state(h_n: Tensor, num_directions: int) -> Tensor:
-    """The last layer's final hidden state, (num_layers*D, N, H) -> (N, D*H).
+    """最后一层的最终隐藏状态：(层数*方向数, B, H) -> (B, 方向数*H)。
 
-    With two directions the forward state (after the last real token) comes first, then
-    the backward state (after reading back to the first token).
+    双向时正向的状态（读完最后一个真实词元之后）在前，反向的状态（读回到第一个词元之后）在后。
     """
     if num_directions not in (1, 2):
         raise ValueError(f"num_directions 只能是 1 或 2，实际为 {num_directions!r}。")
@@ -461,4 +454,4 @@ def final_state(h_n: Tensor, num_directions: int) -> Tensor:
             f"h_n 的形状应为 (num_layers*num_directions, batch, hidden_size)，"
             f"实际为 {tuple(h_n.shape)}（num_directions={num_directions}）。"
         )
-    return torch.cat(list(h_n[-num_directions:]), dim=-1)
+    return torch.cat(list(h_n[-num_directions:]), dim=-1)  # 最后 num_directions 行属于最后一层

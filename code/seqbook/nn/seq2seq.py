@@ -1,19 +1,15 @@
-"""Encoder-decoder (sequence-to-sequence) models, with and without attention.
+"""编码器—解码器（序列到序列）模型，带或不带注意力。
 
-An ``Encoder`` reads the source and returns a ``Memory``: its output at every source
-position, a mask of the real positions and a summary (the final states). A decoder writes
-the target one token at a time from the previous token, its state and the memory:
+``Encoder`` 读入源序列，返回 ``Memory``：每个源位置上的输出、真实位置的掩码和摘要向量（最终状态）。
+解码器根据上一个词元、自己的状态和这份记忆，一次写出一个目标词元：
 
-- ``Decoder`` sees the source only through the fixed-size summary, at every step
-  (Cho et al. 2014): the whole sentence must fit into one vector, the bottleneck;
-- ``AttentionDecoder`` looks at every encoder output at every step through additive
-  attention (Bahdanau et al. 2015): its query is the previous state s_(t-1), the context
-  c_t enters the recurrent cell, and the output layer sees s_t, c_t and the input token.
+- ``Decoder`` 每一步都只通过定长的摘要向量看源序列（Cho 等人 2014）：整句话必须装进一个向量，这就是瓶颈；
+- ``AttentionDecoder`` 每一步都通过加性注意力看编码器的每个输出（Bahdanau 等人 2015）：查询是上一步的
+  状态 s_(t-1)，上下文向量 c_t 进入循环单元，输出层看 s_t、c_t 和输入的词元。
 
-``Seq2Seq`` joins the two. Its ``forward`` trains with teacher forcing (the decoder reads the
-gold previous token); ``encode``, ``initial_state`` and ``step`` are what greedy and beam
-search in ``seqbook.decode`` call. Decoder states are batch-first: (batch, hidden_size), or a
-tuple (h, c) of those for an LSTM, so a search can reorder them along dimension 0.
+``Seq2Seq`` 把两者连起来。它的 ``forward`` 用教师强制训练（解码器读真实的上一个词元）；
+``encode``、``initial_state`` 与 ``step`` 供 ``seqbook.decode`` 中的贪心搜索和束搜索调用。解码器的状态
+批次在前：(B, hidden_size)，LSTM 则是这样的 (h, c) 元组，所以搜索可以沿第 0 维重排它们。
 """
 
 from typing import NamedTuple
@@ -39,22 +35,21 @@ from seqbook.text import PAD_ID
 
 
 class Memory(NamedTuple):
-    """What the decoder may read about the source (every tensor has the batch first)."""
+    """解码器可以读到的关于源序列的一切（每个张量都是批次在前）。"""
 
-    outputs: Tensor  # (N, S, D*H) the encoder's last layer at every source position
-    mask: Tensor  # (N, S) True at real source positions, False at padding
-    summary: Tensor  # (N, D*H) the last layer's final state, directions concatenated
-    keys: Tensor | None = None  # attention's projected keys W_k h_j + b, computed once
+    outputs: Tensor  # (B, S, 方向数*H) 编码器最后一层在每个源位置上的输出
+    mask: Tensor  # (B, S) 真实的源位置为 True，填充为 False
+    summary: Tensor  # (B, 方向数*H) 最后一层的最终状态，两个方向拼接
+    keys: Tensor | None = None  # 注意力投影后的键 W_k h_j + b，只算一次
 
 
 class Encoder(nn.Module):
-    """Embedding, then a (by default bidirectional) recurrent layer over the real tokens only.
+    """编码器：嵌入，再用一个（默认双向的）循环层只读真实的词元。
 
-    ``rnn_cls`` is any class with torch's recurrent-layer signature: ``torch.nn.GRU``,
-    ``torch.nn.LSTM``, or their from-scratch twins ``seqbook.nn.GRU``/``LSTM``. Padded
-    sequences are packed, so padding changes neither the outputs nor the summary.
-    ``dropout`` acts on the embeddings, between stacked layers and on the outputs.
-    ``forward(src (N, S), lengths (N,))`` returns a ``Memory``.
+    ``rnn_cls`` 是任何与 torch 循环层签名相同的类：``torch.nn.GRU``、``torch.nn.LSTM``，或从零实现的
+    ``seqbook.nn.GRU``/``LSTM``。填充后的序列会被打包，所以填充既不改变输出，也不改变摘要向量。
+    丢弃（``dropout``）作用在嵌入上、堆叠的层与层之间和输出上。
+    ``forward(src (B, S), lengths (B,))`` 返回 ``Memory``。
     """
 
     def __init__(
@@ -86,6 +81,7 @@ class Encoder(nn.Module):
         self.output_size = hidden_size * self.num_directions
 
     def forward(self, src: Tensor, lengths: Tensor) -> Memory:
+        """编码一批源序列：src (B, S)、lengths (B,) -> ``Memory``（outputs、mask、summary）。"""
         check_tensor("src", src)
         lengths = torch.as_tensor(lengths)
         if src.dim() != 2 or lengths.shape != src.shape[:1]:
@@ -107,7 +103,7 @@ class Encoder(nn.Module):
 
 
 class DeepOutput(nn.Module):
-    """The output layer: logits = W_o dropout(tanh(W_f [features])) + b_o."""
+    """深输出层：logits = W_o dropout(tanh(W_f [features])) + b_o。"""
 
     def __init__(self, in_features: int, hidden_size: int, vocab_size: int, dropout: float = 0.0):
         super().__init__()
@@ -123,12 +119,12 @@ class DeepOutput(nn.Module):
 
 
 def _hidden(state):
-    """The hidden state h of a state that is h, or (h, c) for an LSTM."""
+    """状态中的隐藏状态 h：状态本身是 h，或 LSTM 的 (h, c)。"""
     return state[0] if isinstance(state, tuple) else state
 
 
 class _DecoderBase(nn.Module):
-    """Embedding, the initial state s_0 = tanh(W_s summary), the output layer."""
+    """两种解码器共同的部分：嵌入、初始状态 s_0 = tanh(W_s summary)、输出层。"""
 
     def __init__(self, vocab_size, embedding_dim, hidden_size, context_size, output_hidden, dropout, pad_id):
         super().__init__()
@@ -158,7 +154,7 @@ class _DecoderBase(nn.Module):
             )
 
     def prepare(self, memory: Memory) -> Memory:
-        """Whatever the decoder computes once per source sentence (nothing here)."""
+        """解码器每个源句只需算一次的东西（这里没有）。"""
         self.check_memory(memory)
         return memory
 
@@ -169,13 +165,12 @@ class _DecoderBase(nn.Module):
 
 
 class Decoder(_DecoderBase):
-    """A decoder without attention: the context c is the encoder's summary, the same at every step.
+    """不带注意力的解码器：上下文 c 是编码器的摘要向量，每一步都相同。
 
-    s_t = RNN(s_(t-1), [e(y_(t-1)); c]),    logits_t = DeepOutput([s_t; c; e(y_(t-1))]).
+    s_t = RNN(s_(t-1), [e(y_(t-1)); c]),    logits_t = DeepOutput([s_t; c; e(y_(t-1))])。
 
-    ``rnn_cls`` has torch's recurrent-layer signature (``torch.nn.GRU``, ``seqbook.nn.GRU``,
-    the LSTMs...); with teacher forcing it runs over all target steps in one call.
-    ``dropout`` acts on the embeddings and on the states before the output layer.
+    ``rnn_cls`` 与 torch 循环层的签名相同（``torch.nn.GRU``、``seqbook.nn.GRU``、各种 LSTM……）；
+    教师强制时一次调用就走完所有目标步。丢弃（``dropout``）作用在嵌入上和输出层之前的状态上。
     """
 
     def __init__(
@@ -196,10 +191,10 @@ class Decoder(_DecoderBase):
         self.keeps_cell_state = keeps_cell_state(self.rnn)
 
     def forward(self, tgt_in: Tensor, memory: Memory, state=None):
-        """Teacher forcing over all steps: returns (logits (N, T, V), final state, None)."""
+        """在所有步上用教师强制：返回 (logits (B, T, V), 最终状态, None)。"""
         state = self.initial_state(memory) if state is None else state
-        embedded = self.dropout(self.embedding(tgt_in))  # (N, T, E)
-        context = memory.summary.unsqueeze(1).expand(-1, tgt_in.size(1), -1)  # (N, T, C)
+        embedded = self.dropout(self.embedding(tgt_in))  # (B, T, E)
+        context = memory.summary.unsqueeze(1).expand(-1, tgt_in.size(1), -1)  # (B, T, C)
         time_major = tuple(s.unsqueeze(0) for s in state) if self.keeps_cell_state else state.unsqueeze(0)
         outputs, final = self.rnn(torch.cat([embedded, context], dim=-1), time_major)
         final = tuple(s.squeeze(0) for s in final) if self.keeps_cell_state else final.squeeze(0)
@@ -207,27 +202,26 @@ class Decoder(_DecoderBase):
         return logits, final, None
 
     def step(self, tokens: Tensor, state, memory: Memory):
-        """One step: tokens (N,) -> (logits (N, V), new state, None)."""
+        """一步：tokens (B,) -> (logits (B, V), 新状态, None)。"""
         logits, state, _ = self.forward(tokens.unsqueeze(1), memory, state)
         return logits.squeeze(1), state, None
 
 
 class AttentionDecoder(_DecoderBase):
-    """A decoder with additive attention (Bahdanau et al. 2015).
+    """带加性注意力的解码器（Bahdanau 等人 2015）。
 
-    At step t, with s_(t-1) as the query:
-        c_t, a_t = attention(s_(t-1), encoder outputs, mask)
+    第 t 步以 s_(t-1) 为查询：
+        c_t, a_t = attention(s_(t-1), 编码器的输出, mask)
         s_t = cell([e(y_(t-1)); c_t], s_(t-1))
         logits_t = DeepOutput([s_t; c_t; e(y_(t-1))])
 
-    ``rnn_cls`` names the kind of recurrent unit, as for the other models (``torch.nn.GRU``,
-    ``seqbook.nn.LSTM``...); the decoder runs its one-step cell (``torch.nn.GRUCell``...),
-    because the loop over time is unavoidable here: each query is the state the previous
-    step produced. ``dropout`` acts on the embeddings and before the output layer.
+    与其他模型一样，``rnn_cls`` 指定循环单元的种类（``torch.nn.GRU``、``seqbook.nn.LSTM``……）；解码器
+    运行对应的单步单元（``torch.nn.GRUCell``……），因为这里沿时间的循环免不了：每个查询都是上一步
+    算出的状态。丢弃（``dropout``）作用在嵌入上和输出层之前。
 
-    ``score`` picks the score function: "additive" (the default, ``AdditiveAttention``), or
-    Luong et al.'s "dot", "general" or "concat" (``LuongAttention``); only the score changes,
-    the query is still s_(t-1). "dot" needs hidden_size == context_size.
+    ``score`` 选择打分函数："additive"（默认，``AdditiveAttention``），或 Luong 等人的 "dot"、
+    "general"、"concat"（``LuongAttention``）；变的只是打分，查询仍是 s_(t-1)。"dot" 要求
+    hidden_size == context_size。
     """
 
     def __init__(
@@ -264,12 +258,12 @@ class AttentionDecoder(_DecoderBase):
         self.keeps_cell_state = keeps_cell_state(self.cell)
 
     def prepare(self, memory: Memory) -> Memory:
-        """Project the keys once per source sentence instead of once per step."""
+        """每个源句只投影一次键，而不是每一步投影一次。"""
         self.check_memory(memory)
         return memory._replace(keys=self.attention.project_keys(memory.outputs))
 
     def _advance(self, embedded: Tensor, state, memory: Memory):
-        """One recurrent step; returns (new state, context, attention weights)."""
+        """循环的一步；返回 (新状态, 上下文向量, 注意力权重)。"""
         context, weights = self.attention(
             _hidden(state), memory.outputs, mask=memory.mask, projected_keys=memory.keys
         )
@@ -277,11 +271,11 @@ class AttentionDecoder(_DecoderBase):
         return state, context, weights
 
     def forward(self, tgt_in: Tensor, memory: Memory, state=None):
-        """Teacher forcing: returns (logits (N, T, V), final state, attention weights (N, T, S))."""
+        """教师强制：返回 (logits (B, T, V), 最终状态, 注意力权重 (B, T, S))。"""
         if memory.keys is None:
             memory = self.prepare(memory)
         state = self.initial_state(memory) if state is None else state
-        embedded = self.dropout(self.embedding(tgt_in))  # (N, T, E)
+        embedded = self.dropout(self.embedding(tgt_in))  # (B, T, E)
         hiddens, contexts, weights = [], [], []
         for t in range(tgt_in.size(1)):
             state, context, w = self._advance(embedded[:, t], state, memory)
@@ -289,11 +283,11 @@ class AttentionDecoder(_DecoderBase):
             contexts.append(context)
             weights.append(w)
         features = [self.dropout(torch.stack(hiddens, 1)), torch.stack(contexts, 1), embedded]
-        logits = self.output(torch.cat(features, dim=-1))  # one big matrix product for all steps
+        logits = self.output(torch.cat(features, dim=-1))  # 所有步一次大的矩阵乘法
         return logits, state, torch.stack(weights, 1)
 
     def step(self, tokens: Tensor, state, memory: Memory):
-        """One step: tokens (N,) -> (logits (N, V), new state, attention weights (N, S))."""
+        """一步：tokens (B,) -> (logits (B, V), 新状态, 注意力权重 (B, S))。"""
         embedded = self.dropout(self.embedding(tokens))
         state, context, weights = self._advance(embedded, state, memory)
         logits = self.output(torch.cat([self.dropout(_hidden(state)), context, embedded], dim=-1))
@@ -301,12 +295,12 @@ class AttentionDecoder(_DecoderBase):
 
 
 class Seq2Seq(nn.Module):
-    """An encoder and a decoder.
+    """编码器加解码器。
 
-    - ``forward(src, src_lengths, tgt_in)`` -> logits (N, T, V) with teacher forcing: tgt_in
-      is the target shifted right (<bos> y_1 ... y_(T-1)); with ``return_attention=True`` it
-      returns (logits, weights (N, T, S)), weights None without attention;
-    - ``encode``, ``initial_state`` and ``step`` decode one token at a time (``seqbook.decode``).
+    - ``forward(src, src_lengths, tgt_in)`` -> logits (B, T, V)，用教师强制：tgt_in 是右移一位的目标
+      （<bos> y_1 ... y_(T-1)）；``return_attention=True`` 时返回 (logits, weights (B, T, S))，
+      不带注意力时 weights 为 None；
+    - ``encode``、``initial_state`` 与 ``step`` 一次解码一个词元（``seqbook.decode``）。
     """
 
     def __init__(self, encoder: nn.Module, decoder: nn.Module):
@@ -322,16 +316,19 @@ class Seq2Seq(nn.Module):
         self.decoder = decoder
 
     def encode(self, src: Tensor, src_lengths: Tensor) -> Memory:
+        """编码源序列，并算好解码器每个源句只需算一次的东西（例如投影后的键）。"""
         return self.decoder.prepare(self.encoder(src, src_lengths))
 
     def initial_state(self, memory: Memory):
+        """解码器的初始状态 s_0。"""
         return self.decoder.initial_state(memory)
 
     def step(self, tokens: Tensor, state, memory: Memory):
-        """tokens (N,) -> (logits (N, V), new state, attention weights (N, S) or None)."""
+        """tokens (B,) -> (logits (B, V), 新状态, 注意力权重 (B, S) 或 None)。"""
         return self.decoder.step(tokens, state, memory)
 
     def forward(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor, *, return_attention: bool = False):
+        """教师强制：返回 logits (B, T, V)；``return_attention=True`` 时返回 (logits, 注意力权重)。"""
         check_bool("return_attention", return_attention)
         logits, _, weights = self.decoder(tgt_in, self.encode(src, src_lengths))
         return (logits, weights) if return_attention else logits

@@ -1,11 +1,9 @@
-"""The sentiment recipe of chapters 4-5: labelled texts encoded for training
-(``encode_splits``), a recurrent classifier, its loss, training on length-bucketed batches
-(``train_classifier``), prediction, and a bag-of-words baseline (TF-IDF over character or
-word n-grams + logistic regression).
+"""第 4-5 章的情感分类配方：把带标签的文本编码成训练数据（``encode_splits``）、循环分类器及其
+损失、在按长度分桶的批次上训练（``train_classifier``）、预测，以及词袋基线（字或词的 n 元组的
+TF-IDF + 逻辑回归）。
 
-The classifier reads a padded batch of token ids with their lengths, packs it so that the
-recurrent layer never reads padding, and classifies the final hidden state of each
-sequence (not ``output[:, -1]``, which for a short sequence is a state after padding).
+分类器读入填充后的词元 id 及其长度，打包后循环层不会读到填充，再对每个序列的最终隐藏状态分类
+（而不是 ``output[:, -1]``：对短序列来说，那是读过填充之后的状态）。
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,16 +33,14 @@ from seqbook.train import History, evaluating, fit
 
 
 class SequenceClassifier(nn.Module):
-    """Embedding -> recurrent layer -> final state -> dropout -> linear, for whole sequences.
+    """整个序列的分类器：嵌入 -> 循环层 -> 最终状态 -> 丢弃 -> 线性层。
 
-    ``rnn_cls`` is the class of the recurrent layer: ``torch.nn.LSTM``, ``GRU`` or ``RNN``,
-    or their from-scratch twins in ``seqbook.nn`` (same parameter names, so state_dicts are
-    interchangeable); ``rnn_kwargs`` go to it (e.g. ``{"reset_after": False}``).
-    ``dropout`` acts on the embeddings, between stacked layers and on the final state.
+    ``rnn_cls`` 是循环层的类：``torch.nn.LSTM``、``GRU`` 或 ``RNN``，或 ``seqbook.nn`` 中从零实现的
+    对应层（参数名相同，state_dict 可以互换）；``rnn_kwargs`` 传给它（例如 ``{"reset_after": False}``）。
+    丢弃（``dropout``）作用在嵌入上、堆叠的层与层之间和最终状态上。
 
-    ``forward(ids, lengths=None)``: ids (batch, time) LongTensor, padded with ``pad_id``;
-    lengths (batch,) the real lengths (None: every sequence fills the whole width).
-    Returns logits (batch, num_classes).
+    ``forward(ids, lengths=None)``：ids 是用 ``pad_id`` 填充的 (B, T) LongTensor；lengths (B,)
+    是真实长度（None：每个序列都占满整个宽度）。返回 logits (B, 类别数)。
     """
 
     def __init__(
@@ -79,9 +75,10 @@ class SequenceClassifier(nn.Module):
         self.linear = nn.Linear(self.num_directions * hidden_size, num_classes)
 
     def forward(self, ids: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """ids (B, T)、lengths (B,) -> logits (B, 类别数)：对每个序列的最终隐藏状态分类。"""
         if ids.dim() != 2:
             raise ValueError(f"ids 应为 (batch, time) 的二维张量，实际形状为 {tuple(ids.shape)}。")
-        x = self.dropout(self.embedding(ids))
+        x = self.dropout(self.embedding(ids))  # (B, T, 嵌入维数)
         if lengths is not None:
             lengths = torch.as_tensor(lengths)
             if lengths.shape != (ids.size(0),) or int(lengths.min()) < 1:
@@ -90,21 +87,21 @@ class SequenceClassifier(nn.Module):
                     f"实际为 {lengths.tolist() if lengths.numel() < 10 else tuple(lengths.shape)}。"
                     "空序列没有最终状态：请先去掉空文本。"
                 )
-            # pack: the layer stops at each sequence's last real token and never reads padding
+            # 打包：循环层在每个序列的最后一个真实词元处停下，从不读填充
             x = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         _, state = self.rnn(x)
-        h_n = state[0] if isinstance(state, tuple) else state  # an LSTM returns (h_n, c_n)
-        return self.linear(self.dropout(final_state(h_n, self.num_directions)))
+        h_n = state[0] if isinstance(state, tuple) else state  # LSTM 返回 (h_n, c_n)
+        return self.linear(self.dropout(final_state(h_n, self.num_directions)))  # (B, 方向数*H)
 
 
 def classification_loss(model: nn.Module, batch) -> Tensor:
-    """Mean cross-entropy of a batch (ids, lengths, labels): the ``loss_fn`` for ``train.fit``."""
+    """一批 (ids, lengths, labels) 的平均交叉熵：给 ``train.fit`` 用的 ``loss_fn``。"""
     ids, lengths, labels = batch
     return F.cross_entropy(model(ids, lengths), labels)
 
 
 def predict(model: nn.Module, loader: Iterable) -> tuple[Tensor, Tensor]:
-    """Predicted classes and true labels of every batch (ids, lengths, labels), in loader order."""
+    """按 loader 的顺序，返回每批 (ids, lengths, labels) 的预测类别与真实标签。"""
     check_module("model", model)
     dev = next(model.parameters()).device
     preds, golds = [], []
@@ -116,8 +113,8 @@ def predict(model: nn.Module, loader: Iterable) -> tuple[Tensor, Tensor]:
 
 
 def head_and_tail(tokens: Sequence, max_len: int) -> list:
-    """``tokens`` if it has at most ``max_len`` items, else its first and last ``max_len // 2``
-    (one more from the end if ``max_len`` is odd): reviews often open and close with the verdict."""
+    """``tokens`` 不超过 ``max_len`` 个时原样返回，否则保留开头与结尾各 ``max_len // 2`` 个
+    （``max_len`` 为奇数时结尾多一个）：评论常在开头和结尾给出评价。"""
     check_int_at_least("max_len", max_len, 2)
     tokens = list(tokens)
     if len(tokens) <= max_len:
@@ -128,11 +125,11 @@ def head_and_tail(tokens: Sequence, max_len: int) -> list:
 
 @dataclass
 class EncodedSplits:
-    """Labelled texts of several splits, tokenized and encoded with a vocabulary of "train".
+    """几个划分的带标签文本，已分词，并用 "train" 的词表编码。
 
-    ``texts[split]``: the raw texts; ``labels[split]``: a LongTensor of their labels;
-    ``tokens[split]``: their token lists (not truncated); ``examples[split]``: (token ids,
-    label) pairs, truncated with :func:`head_and_tail`, ready for ``seqbook.text.make_loader``.
+    ``texts[split]``：原始文本；``labels[split]``：标签的 LongTensor；``tokens[split]``：词元列表
+    （未截断）；``examples[split]``：用 :func:`head_and_tail` 截断后的 (词元 id, 标签) 对，可直接交给
+    ``seqbook.text.make_loader``。
     """
 
     texts: dict[str, list[str]]
@@ -142,7 +139,7 @@ class EncodedSplits:
     examples: dict[str, list[tuple[list[int], int]]]
 
     def unseen(self, split: str = "test") -> Tensor:
-        """A bool mask over ``split``: True where the text does not occur verbatim in "train"."""
+        """``split`` 上的布尔掩码：文本没有原样出现在 "train" 中的为 True。"""
         if split not in self.texts:
             raise KeyError(f"没有划分 {split!r}；可用的有 {list(self.texts)}。")
         seen = set(self.texts["train"])
@@ -156,16 +153,15 @@ def encode_splits(
     max_len: int = 100,
     min_freq: int = 2,
 ) -> EncodedSplits:
-    """Tokenize every split's (text, label) pairs, build a ``Vocab`` from the "train" split
-    (tokens seen at least ``min_freq`` times) and encode each text cut to ``max_len`` tokens
-    by :func:`head_and_tail`. E.g. ``encode_splits({s: load_chnsenticorp(s) for s in
-    ("train", "dev", "test")}, word_tokenize)``."""
+    """给每个划分的 (文本, 标签) 分词，只用 "train" 建 ``Vocab``（至少出现 ``min_freq`` 次的词元），
+    再把每条文本用 :func:`head_and_tail` 截到 ``max_len`` 个词元后编码。例如
+    ``encode_splits({s: load_chnsenticorp(s) for s in ("train", "dev", "test")}, word_tokenize)``。"""
     _check_encoding(splits, tokenize, max_len, min_freq)
     texts = {split: [text for text, _ in rows] for split, rows in splits.items()}
     labels = {split: torch.tensor([label for _, label in rows], dtype=torch.long) for split, rows in splits.items()}
     tokens = {split: [tokenize(text) for text in split_texts] for split, split_texts in texts.items()}
-    vocab = Vocab(tokens["train"], min_freq=min_freq)
-    examples = {
+    vocab = Vocab(tokens["train"], min_freq=min_freq)  # 只用训练集建词表
+    examples = {  # 先截断（保留头尾）再编码
         split: [(vocab.encode(head_and_tail(toks, max_len)), int(label))
                 for toks, label in zip(tokens[split], labels[split].tolist(), strict=True)]
         for split in splits
@@ -195,11 +191,10 @@ def train_classifier(
     device=None,
     progress: bool | None = None,
 ) -> History:
-    """Train a classifier with Adam and ``seqbook.train.fit`` on length-bucketed batches.
+    """用 Adam 和 ``seqbook.train.fit`` 在按长度分桶的批次上训练分类器。
 
-    ``train`` and ``dev`` hold (token ids, label) pairs. After each epoch the accuracy on
-    ``dev`` is recorded as "dev_acc"; at the end the model keeps the weights of the epoch
-    with the best dev accuracy (``history.best_epoch``).
+    ``train`` 与 ``dev`` 是 (词元 id, 标签) 对。每轮之后把 ``dev`` 上的准确率记为 "dev_acc"；
+    训练结束时模型保留验证集准确率最高的那一轮的权重（``history.best_epoch``）。
     """
     check_module("model", model)
     check_positive("lr", lr)
@@ -221,13 +216,12 @@ def tune_bag_of_words(
     Cs: Sequence[float] = (1, 3, 10, 30, 100),
     ngram_range: tuple[int, int] = (1, 3),
 ):
-    """The bag-of-words baseline: TF-IDF over n-grams + logistic regression.
+    """词袋基线：n 元组的 TF-IDF + 逻辑回归。
 
-    ``train`` and ``dev`` hold (text, label) pairs. A text that is a string is read as
-    characters (character n-grams); a text that is a list of tokens (e.g. jieba words) gives
-    token n-grams. For each inverse regularisation strength C in ``Cs`` a model is fitted on
-    ``train`` and scored on ``dev``; returns (the model with the best dev accuracy,
-    {C: dev accuracy}). The model is a scikit-learn Pipeline: ``model.predict(texts)``.
+    ``train`` 与 ``dev`` 是 (文本, 标签) 对。文本是字符串时按字读（字的 n 元组）；是词元列表
+    （例如 jieba 的词）时用词的 n 元组。对 ``Cs`` 中的每个逆正则化强度 C，在 ``train`` 上拟合、在
+    ``dev`` 上评分；返回（验证集准确率最高的模型, {C: 验证集准确率}）。模型是 scikit-learn 的
+    Pipeline：``model.predict(texts)``。
     """
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -263,7 +257,7 @@ def tune_bag_of_words(
 
 
 def _token_ngrams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
-    """The n-grams of a token list as strings joined by spaces, for TfidfVectorizer."""
+    """词元列表的 n 元组，每个用空格连成字符串，供 TfidfVectorizer 使用。"""
     if isinstance(tokens, str):
         raise TypeError("按词构造 n 元组时，每条文本应是词的列表（例如 word_tokenize 的结果），不是字符串。")
     lo, hi = ngram_range

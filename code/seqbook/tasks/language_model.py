@@ -1,7 +1,5 @@
-"""The language-model recipe of chapter 3: five-character Tang poems as data, a recurrent
-character language model and its loss, an add-k smoothed bigram baseline, the constraint
-for acrostic poems; and a long text (三国演义) as one stream, with the loss of truncated
-backpropagation through time that carries the state from batch to batch."""
+"""第 3 章的语言模型配方：五言唐诗数据、循环字符语言模型及其损失、加 k 平滑的二元语法基线、
+藏头诗的约束；以及把长文本（三国演义）当作一条词元流，用截断的时间反向传播把状态逐批传下去的损失。"""
 
 import math
 import re
@@ -38,11 +36,10 @@ _LINE = re.compile(rf"([^{PUNCTUATION}]{{{LINE_LENGTH}}})([{PUNCTUATION}])")
 
 
 def five_char_lines(text: str, num_lines: Sequence[int] = (4, 8)) -> list[str] | None:
-    """The lines of ``text`` if it is a five-character poem, else None.
+    """``text`` 是五言诗时返回它的各行，否则返回 None。
 
-    A five-character poem is ``len(lines) in num_lines`` lines, each five Chinese
-    characters (letters, so no '□' for a lost character) followed by a punctuation mark:
-    "白日依山尽，黄河入海流。" -> ["白日依山尽，", "黄河入海流。"].
+    五言诗有 ``len(lines) in num_lines`` 行，每行五个汉字（必须是文字，所以没有表示缺字的 '□'）
+    加一个标点："白日依山尽，黄河入海流。" -> ["白日依山尽，", "黄河入海流。"]。
     """
     check_string("text", text, allow_empty=True)
     _check_num_lines(num_lines)
@@ -59,8 +56,8 @@ def _five_char_lines(text: str, num_lines: Sequence[int]) -> list[str] | None:
 
 
 def five_char_poems(poems: Iterable[dict], num_lines: Sequence[int] = (4, 8)) -> list[str]:
-    """The texts of the five-character poems among ``poems`` (dicts with "paragraphs"),
-    in corpus order, each text once (the corpus holds some poems twice)."""
+    """``poems``（带 "paragraphs" 的字典）中五言诗的文本，按语料中的顺序，每首只保留一次
+    （语料中有些诗出现了两次）。"""
     _check_num_lines(num_lines)
     texts = ("".join(poem["paragraphs"]) for poem in poems)
     return list(dict.fromkeys(t for t in texts if _five_char_lines(t, num_lines)))
@@ -76,7 +73,7 @@ def _check_num_lines(num_lines) -> None:
 
 @dataclass
 class PoemData:
-    """Poem texts split by poem, and the character vocabulary of the training poems."""
+    """按诗划分的诗文本，以及训练诗的字词表。"""
 
     train: list[str]
     val: list[str]
@@ -87,12 +84,11 @@ class PoemData:
 def load_poems(
     fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, min_freq: int = 2
 ) -> PoemData:
-    """The five-character Tang poems of four or eight lines (Simplified), split by poem.
+    """四句或八句的五言唐诗（简体），按诗划分成训练、验证、测试集。
 
-    The split shuffles the poems with ``seed``, identically on every machine. The
-    vocabulary holds the characters seen at least ``min_freq`` times in the training
-    poems (plus <pad>, <unk>, <bos>, <eos>); rarer characters become <unk>, so the
-    training data teaches the model how likely an unknown character is.
+    用 ``seed`` 打乱诗的顺序，在每台机器上结果都一样。词表收录训练诗中至少出现 ``min_freq``
+    次的字（外加 <pad>、<unk>、<bos>、<eos>）；更少见的字变成 <unk>，这样训练数据也教会模型
+    未知字出现的可能性。
     """
     check_fractions(fractions)
     check_int_at_least("seed", seed, 0, "随机种子是非负整数，例如 seed=0。")
@@ -104,7 +100,7 @@ def load_poems(
 
 
 def encode_poem(text: str, vocab: Vocab) -> list[int]:
-    """The ids of <bos>, every character of ``text``, and <eos>."""
+    """<bos>、``text`` 的每个字、<eos> 的 id。"""
     check_string("text", text, allow_empty=True)
     check_instance("vocab", vocab, Vocab)
     if BOS not in vocab or EOS not in vocab:
@@ -121,11 +117,10 @@ def poem_loader(
     bucket: bool = False,
     seed: int = 0,
 ) -> DataLoader:
-    """A DataLoader of (inputs, targets) batches over the encoded poems.
+    """编码后的诗上的 DataLoader，每批是 (inputs, targets)。
 
-    ``bucket=True`` batches poems of the same length together with ``BucketSampler``
-    (little padding, so less computation; with ``shuffle`` in an order set by ``seed`` and
-    the epoch); ``bucket=False`` keeps the given order, or shuffles it with ``shuffle``.
+    ``bucket=True`` 用 ``BucketSampler`` 把长度相同的诗放进同一批（填充少，计算也少；``shuffle``
+    时顺序由 ``seed`` 和轮次决定）；``bucket=False`` 保持给定的顺序，``shuffle`` 时打乱。
     """
     check_positive_int("batch_size", batch_size)
     check_bool("shuffle", shuffle)
@@ -139,13 +134,12 @@ def poem_loader(
 
 
 class CharLM(nn.Module):
-    """A recurrent language model: embedding -> recurrent layer -> linear layer to logits.
+    """循环语言模型：嵌入 -> 循环层 -> 线性输出层，得到每个词元的分数（logits）。
 
-    ``rnn_cls`` is any class with torch's recurrent-layer signature, e.g. ``torch.nn.LSTM``,
-    ``torch.nn.GRU`` or ``seqbook.nn.RNN``. ``dropout`` acts on the embeddings, between
-    stacked layers and before the output layer. ``forward(ids, state)`` takes ids (batch,
-    time) and returns logits (batch, time, vocab_size) and the final state, which can be
-    passed back in to continue a sequence (as in generation).
+    ``rnn_cls`` 是任何与 torch 循环层签名相同的类，例如 ``torch.nn.LSTM``、``torch.nn.GRU`` 或
+    ``seqbook.nn.RNN``。丢弃（``dropout``）作用在嵌入上、堆叠的层与层之间和输出层之前。
+    ``forward(ids, state)`` 读入 ids (B, T)，返回 logits (B, T, 词表大小) 和最终状态；
+    把最终状态传回去就能接着这个序列往下算（生成时就这样做）。
     """
 
     def __init__(
@@ -167,24 +161,25 @@ class CharLM(nn.Module):
         self.output = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, ids: torch.Tensor, state=None):
-        hidden, state = self.rnn(self.dropout(self.embedding(ids)), state)
-        return self.output(self.dropout(hidden)), state
+        """ids (B, T) -> logits (B, T, 词表大小)，以及最终状态（state=None 时从零开始）。"""
+        hidden, state = self.rnn(self.dropout(self.embedding(ids)), state)  # hidden: (B, T, H)
+        return self.output(self.dropout(hidden)), state  # 每一步的隐藏状态映射到词表上的分数
 
 
 def lm_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, int]:
-    """Mean cross-entropy per target token and the number of target tokens (for ``fit``)."""
-    inputs, targets = batch
+    """每个目标词元的平均交叉熵，以及目标词元的个数（供 ``fit`` 使用）。"""
+    inputs, targets = batch  # targets 是 inputs 后移一个词元，填充处为 -100
     logits, _ = model(inputs)
-    return sequence_cross_entropy(logits, targets)
+    return sequence_cross_entropy(logits, targets)  # 只在真实词元上求平均
 
 
 class AddKBigram:
-    """A bigram language model with add-k smoothing over ``vocab_size`` possible tokens:
+    """在 ``vocab_size`` 个可能的词元上做加 k 平滑的二元语法语言模型：
 
         P(b | a) = (count(a, b) + k) / (count(a) + k * vocab_size)
 
-    ``sequences`` are id lists such as ``encode_poem`` gives; each predicts its tokens
-    after the first, exactly the targets a recurrent language model gets.
+    ``sequences`` 是 ``encode_poem`` 给出的 id 列表；每个序列预测第一个之后的词元，
+    与循环语言模型的预测目标完全相同。
     """
 
     def __init__(self, sequences: Iterable[Sequence[int]], vocab_size: int):
@@ -207,7 +202,7 @@ class AddKBigram:
         check_positive("k", k, "k=0 会让没见过的二元组概率为 0，困惑度变成无穷大。")
 
     def token_nlls(self, seq: Sequence[int], k: float) -> list[float]:
-        """-log P(b | a) in nats for every consecutive pair (a, b) of ``seq``."""
+        """``seq`` 中每对相邻词元 (a, b) 的 -log P(b | a)（以 e 为底）。"""
         self._check_k(k)
         self._check_ids(seq)
         return [
@@ -216,14 +211,14 @@ class AddKBigram:
         ]
 
     def mean_nll(self, sequences: Iterable[Sequence[int]], k: float) -> float:
-        """The mean negative log-likelihood (nats) per predicted token of ``sequences``."""
+        """``sequences`` 中每个被预测词元的平均负对数似然（以 e 为底）。"""
         nlls = [nll for seq in sequences for nll in self.token_nlls(seq, k)]
         if not nlls:
             raise ValueError("没有可预测的词元：每个序列至少要有 2 个 id。")
         return sum(nlls) / len(nlls)
 
     def tune_k(self, val_sequences: Sequence[Sequence[int]], ks: Iterable[float]) -> tuple[float, dict[float, float]]:
-        """The k with the lowest mean NLL on ``val_sequences``, and the NLL of every k tried."""
+        """在 ``val_sequences`` 上平均负对数似然最低的 k，以及每个试过的 k 的负对数似然。"""
         scores = {k: self.mean_nll(val_sequences, k) for k in ks}
         if not scores:
             raise ValueError("ks 为空：请给出要比较的 k，例如 [0.001, 0.01, 0.1, 1]。")
@@ -231,12 +226,11 @@ class AddKBigram:
 
 
 def acrostic_constraint(heads: str, vocab: Vocab) -> Callable[[Sequence[int]], torch.Tensor]:
-    """The allowed next tokens for an acrostic (藏头诗) five-character poem.
+    """五言藏头诗的约束：下一个词元允许是哪些。
 
-    Line i starts with ``heads[i]``, continues with four characters (no punctuation, no
-    special tokens), and ends with "，" (odd lines) or "。" (even lines); after the last
-    line only <eos> is allowed. Returns ``allowed(generated_ids) -> BoolTensor (len(vocab),)``
-    for ``seqbook.decode.generate``; ``generated_ids`` are the tokens after <bos>.
+    第 i 行以 ``heads[i]`` 开头，接着四个字（不能是标点或特殊词元），以 "，"（奇数行）或 "。"
+    （偶数行）结尾；最后一行之后只允许 <eos>。返回给 ``seqbook.decode.generate`` 用的
+    ``allowed(generated_ids) -> BoolTensor (len(vocab),)``；``generated_ids`` 是 <bos> 之后的词元。
     """
     check_string("heads", heads, hint="例如 heads='春夏秋冬'。")
     if len(heads) not in (4, 8):
@@ -245,22 +239,22 @@ def acrostic_constraint(heads: str, vocab: Vocab) -> Callable[[Sequence[int]], t
     if missing:
         raise ValueError(f"藏头字 {''.join(missing)!r} 不在词表中（训练诗里出现太少）；请换一个常用字。")
     size = len(vocab)
-    characters = torch.tensor(
+    characters = torch.tensor(  # 普通的字：既不是特殊词元，也不是标点
         [t not in vocab.reserved_tokens and t not in PUNCTUATION for t in vocab.tokens]
     )
 
-    def only(token: str) -> torch.Tensor:
+    def only(token: str) -> torch.Tensor:  # 只允许这一个词元
         mask = torch.zeros(size, dtype=torch.bool)
         mask[vocab[token]] = True
         return mask
 
     def allowed(generated: Sequence[int]) -> torch.Tensor:
-        line, position = divmod(len(generated), LINE_LENGTH + 1)
-        if line == len(heads):
+        line, position = divmod(len(generated), LINE_LENGTH + 1)  # 每行 5 个字加 1 个标点
+        if line == len(heads):  # 所有行都写完了
             return only(EOS)
-        if position == 0:
+        if position == 0:  # 行首：藏头字
             return only(heads[line])
-        if position == LINE_LENGTH:
+        if position == LINE_LENGTH:  # 行尾：标点
             return only("，" if line % 2 == 0 else "。")
         return characters
 
@@ -272,7 +266,7 @@ def acrostic_constraint(heads: str, vocab: Vocab) -> Callable[[Sequence[int]], t
 
 @dataclass
 class TextStreams:
-    """Three id streams (train, val, test) of one long text, and the vocabulary of the training part."""
+    """一部长文本的三条 id 流（训练、验证、测试），以及训练部分的词表。"""
 
     train: list[int]
     val: list[int]
@@ -281,19 +275,17 @@ class TextStreams:
 
 
 def clean_chapter(text: str) -> str:
-    """A chapter of the novel as one string: every whitespace character inside a line
-    removed, empty lines dropped, each paragraph ended by "\\n"."""
+    """把小说的一回整理成一个字符串：去掉行内的所有空白字符，丢掉空行，每段以 "\\n" 结尾。"""
     check_string("text", text, allow_empty=True)
     lines = ("".join(ch for ch in line if not ch.isspace()) for line in text.split("\n"))
     return "".join(line + "\n" for line in lines if line)
 
 
 def load_sanguo_streams(chapters: Sequence[int] = (20, 2, 2), min_freq: int = 3) -> TextStreams:
-    """The first chapters of 三国演义 as character id streams, split by chapter in order.
+    """三国演义的前若干回，按回依次划分，变成字的 id 流。
 
-    ``chapters=(20, 2, 2)``: chapters 1-20 train, 21-22 validation, 23-24 test, each part
-    the concatenation of its cleaned chapters (``clean_chapter``). The vocabulary holds the
-    characters seen at least ``min_freq`` times in the training part; rarer ones become <unk>.
+    ``chapters=(20, 2, 2)``：第 1-20 回训练，21-22 回验证，23-24 回测试，每部分是各回经
+    ``clean_chapter`` 整理后的拼接。词表收录训练部分至少出现 ``min_freq`` 次的字，其余变成 <unk>。
     """
     if isinstance(chapters, str) or not isinstance(chapters, Sequence) or len(chapters) != 3:
         raise TypeError(f"chapters 应为 (训练, 验证, 测试) 三个章数，例如 (20, 2, 2)，实际为 {chapters!r}。")
@@ -312,7 +304,7 @@ def load_sanguo_streams(chapters: Sequence[int] = (20, 2, 2), min_freq: int = 3)
 
 
 def detach_state(state):
-    """``state`` cut from the autograd graph: a tensor, a tuple such as an LSTM's (h, c), or None."""
+    """把 ``state`` 从计算图上断开：张量、LSTM 的 (h, c) 这样的元组，或 None。"""
     if state is None:
         return None
     if isinstance(state, tuple):
@@ -322,14 +314,12 @@ def detach_state(state):
 
 
 class StreamLMLoss:
-    """``loss_fn`` for ``fit`` and ``evaluate`` over ``stream_loader`` batches: truncated BPTT.
+    """``stream_loader`` 批次上给 ``fit`` 与 ``evaluate`` 用的 ``loss_fn``：截断的时间反向传播。
 
-    With ``carry=True``, a batch whose rows continue the rows of the previous batch exactly
-    (its starts are the previous starts plus num_steps, as sequential partitioning gives)
-    begins from the previous batch's final state, detached: the forward pass sees the whole
-    history, the gradient stops at the batch boundary. Any other batch (the first of a pass,
-    a batch of random windows) begins from zero. ``carry=False`` always begins from zero.
-    Returns the mean cross-entropy per target token and the number of targets.
+    ``carry=True`` 时，如果这一批的每一行恰好接着上一批的同一行（起点等于上一批的起点加
+    num_steps，顺序分区就是这样），就从上一批的最终状态出发，但已从计算图上断开：前向计算
+    看得见全部历史，梯度在批次的边界停下。其他批次（一遍中的第一批、随机窗口的批次）从零
+    开始。``carry=False`` 总是从零开始。返回每个目标词元的平均交叉熵与目标个数。
     """
 
     def __init__(self, carry: bool = True):
@@ -338,16 +328,16 @@ class StreamLMLoss:
         self.reset()
 
     def reset(self) -> None:
-        """Forget the carried state: the next batch begins from zero."""
+        """忘掉带着的状态：下一批从零开始。"""
         self.state, self.next_starts = None, None
 
     def continues(self, starts: torch.Tensor) -> bool:
-        """Does a batch with these ``starts`` continue the previous batch row by row?"""
+        """起点为 ``starts`` 的这一批是否逐行接着上一批？"""
         return self.carry and self.next_starts is not None and torch.equal(starts, self.next_starts)
 
     def logits(self, model: nn.Module, inputs: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
-        """The model's logits for one batch, begun from the carried state or from zero."""
-        state = self.state if self.continues(starts) else None
+        """模型在一批上的 logits，从带过来的状态或从零开始。"""
+        state = self.state if self.continues(starts) else None  # 接不上上一批时从零开始
         logits, state = model(inputs, state)
         # 把最终状态留给下一批，但从计算图上断开：梯度只在这一批的 num_steps 步之内传播
         self.state, self.next_starts = detach_state(state), starts + inputs.shape[1]
@@ -359,8 +349,8 @@ class StreamLMLoss:
 
 
 def nll_by_position(model: nn.Module, loader: Iterable, loss: StreamLMLoss) -> torch.Tensor:
-    """The mean negative log-likelihood (nats) of the targets at each position 0..num_steps-1
-    of the windows of ``loader`` (stream batches), with the state ``loss`` gives each batch."""
+    """``loader``（词元流的批次）的窗口中每个位置 0..num_steps-1 上目标的平均负对数似然（以 e
+    为底），每批的起始状态由 ``loss`` 给出。"""
     check_instance("loss", loss, StreamLMLoss)
     dev = next(model.parameters()).device
     total, count = None, 0

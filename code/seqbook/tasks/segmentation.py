@@ -6,7 +6,8 @@ between gold words and tags; ``SequenceTagger`` predicts a tag for every charact
 MLP or a recurrent layer (uni- or bidirectional, optionally with a delayed output or
 reading each sentence backwards);
 ``train_tagger`` trains one on windows of running text; ``segment`` turns raw text into
-words with a trained tagger.
+words with a trained tagger. ``constrained_viterbi`` decodes per-character log-probabilities
+into the best valid tag sequence (``is_valid_tags`` tells whether a sequence is valid).
 """
 
 from collections import Counter, defaultdict
@@ -30,6 +31,7 @@ from seqbook.checks import (
     check_positive_int,
     check_string,
     check_strings,
+    check_tensor,
     check_token_lists,
 )
 from seqbook.losses import sequence_cross_entropy
@@ -77,6 +79,66 @@ def tags_to_words(chars: Sequence[str], tags: Sequence[str]) -> list[str]:
         else:
             words[-1] += char
     return words
+
+
+# 合法的转移：b、m 之后只能是 m 或 e；e、s 之后只能是 b 或 s
+ALLOWED_NEXT = {"b": ("m", "e"), "m": ("m", "e"), "e": ("b", "s"), "s": ("b", "s")}
+ALLOWED_FIRST = ("b", "s")  # 句首只能是 b 或 s
+ALLOWED_LAST = ("e", "s")  # 句末只能是 e 或 s
+
+
+def constrained_viterbi(log_probs: Tensor) -> list[int]:
+    """在合法的 b/m/e/s 序列中找对数概率之和最大的一条，返回标签 id（顺序同 TAGS）。
+
+    log_probs：形状 (T, 4) 的张量，第 t 行是第 t 个字取 b、m、e、s 的对数概率。
+    合法的序列以 b 或 s 开头、以 e 或 s 结尾，b、m 之后是 m 或 e，e、s 之后是 b 或 s。
+    动态规划：score[t, j] 是以标签 j 结束的前 t+1 个字的最高总分，back[t, j] 记下它的前一个标签。
+    """
+    check_tensor("log_probs", log_probs, dim=2, hint="形状应为 (T, 4)：每个字一行，每个标签一列。")
+    if log_probs.size(0) < 1 or log_probs.size(1) != len(TAGS):
+        raise ValueError(
+            f"log_probs 的形状应为 (T, {len(TAGS)})，T >= 1，实际为 {tuple(log_probs.shape)}；"
+            f"列的顺序是 {', '.join(TAGS)}。"
+        )
+    if not log_probs.is_floating_point():
+        raise TypeError(f"log_probs 应为浮点数张量，实际数据类型是 {log_probs.dtype}。")
+    scores = log_probs.detach().double().cpu()
+    minus_inf = float("-inf")
+    allowed = torch.full((len(TAGS), len(TAGS)), minus_inf, dtype=torch.double)  # [前一个, 后一个]
+    for tag, following in ALLOWED_NEXT.items():
+        for nxt in following:
+            allowed[TAG_IDS[tag], TAG_IDS[nxt]] = 0.0
+    start = torch.full((len(TAGS),), minus_inf, dtype=torch.double)
+    start[[TAG_IDS[t] for t in ALLOWED_FIRST]] = 0.0
+    score = start + scores[0]  # (4,)
+    back = []
+    for t in range(1, scores.size(0)):
+        total = score.unsqueeze(1) + allowed  # (前一个, 后一个)
+        best, previous = total.max(dim=0)  # 每个“后一个”标签的最好前驱
+        back.append(previous)
+        score = best + scores[t]
+    end = torch.full((len(TAGS),), minus_inf, dtype=torch.double)
+    end[[TAG_IDS[t] for t in ALLOWED_LAST]] = 0.0
+    tag = int((score + end).argmax())
+    path = [tag]
+    for previous in reversed(back):  # 从最后一个字往回找
+        tag = int(previous[tag])
+        path.append(tag)
+    return path[::-1]
+
+
+def is_valid_tags(tags: Sequence[str]) -> bool:
+    """标签序列是否合法：以 b 或 s 开头、以 e 或 s 结尾，每个相邻的转移都合法。"""
+    unknown = [tag for tag in tags if tag not in TAG_IDS]
+    if unknown:
+        raise ValueError(f"未知的标签 {unknown[0]!r}：标签只能是 {', '.join(TAGS)}（字符串）。")
+    if not tags:
+        return True
+    return (
+        tags[0] in ALLOWED_FIRST
+        and tags[-1] in ALLOWED_LAST
+        and all(b in ALLOWED_NEXT[a] for a, b in zip(tags[:-1], tags[1:], strict=True))
+    )
 
 
 class MajorityTagger:
@@ -239,6 +301,12 @@ class SequenceTagger(nn.Module):
         return total if embedding else total - self.embedding.weight.numel()
 
     def forward(self, ids: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """每一步 4 个标签的分数。
+
+        ids：(批次, 时间) 的字 id，短句在末尾用 pad_id 填充；lengths：每句的真实长度。
+        给了 lengths 时把批次打包，所以双向层的反向一半不会读到填充。
+        返回形状 (批次, 时间, num_tags) 的分数。
+        """
         if ids.dim() != 2:
             raise ValueError(f"ids 应为 (batch, time) 的二维张量，实际形状为 {tuple(ids.shape)}。")
         width = ids.size(1)
@@ -254,29 +322,29 @@ class SequenceTagger(nn.Module):
                     f"实际为 {lengths.tolist() if lengths.numel() < 10 else tuple(lengths.shape)}。"
                 )
         real_lengths = lengths
-        if self.reverse:  # read each sequence from its last real character; padding stays at the end
+        if self.reverse:  # 每句从最后一个真实的字读起；填充仍留在末尾
             ids = _flip_sequences(ids, real_lengths)
-        if self.delay:  # d extra steps, so that step t + d exists for the last character
+        if self.delay:  # 末尾多补 d 步，最后一个字的第 t + d 步才存在
             ids = F.pad(ids, (0, self.delay), value=self.pad_id)
             lengths = None if lengths is None else lengths + self.delay
-        x = self.embedding(ids)  # (batch, time, embedding_dim)
-        if self.window:  # (batch, time, 2k+1) ids around each step -> their embeddings side by side
+        x = self.embedding(ids)  # (批次, 时间, embedding_dim)
+        if self.window:  # 每一步周围 2k+1 个字的 id -> 它们的嵌入并排拼在一起
             near = F.pad(ids, (self.window, self.window), value=self.pad_id).unfold(
                 1, 2 * self.window + 1, 1
             )
             x = self.embedding(near).flatten(2)
         x = self.dropout(x)
-        if self.rnn is None:
+        if self.rnn is None:  # MLP：每一步单独计算
             h = self.mlp(x)
-        elif lengths is None or bool((lengths == ids.size(1)).all()):  # no padding: nothing to pack
+        elif lengths is None or bool((lengths == ids.size(1)).all()):  # 没有填充：不用打包
             h, _ = self.rnn(x)
-        else:
+        else:  # 打包：每个方向只读真实的字
             packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
             h, _ = pad_packed_sequence(
                 self.rnn(packed)[0], batch_first=True, total_length=ids.size(1)
             )
-        scores = self.output(self.dropout(h))[:, self.delay : self.delay + width]
-        if self.reverse:  # back to the original order of the characters
+        scores = self.output(self.dropout(h))[:, self.delay : self.delay + width]  # 延迟时丢掉前 d 步
+        if self.reverse:  # 把分数翻回字的原来顺序
             scores = _flip_sequences(scores, real_lengths)
         return scores
 

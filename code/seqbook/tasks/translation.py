@@ -1,12 +1,10 @@
-"""The translation recipe of chapter 7: from token pairs to a trained encoder-decoder.
+"""第 7 章的翻译配方：从词元对到训练好的编码器—解码器。
 
-Chapter 7 "translates" Chinese numerals into Arabic ones and Chinese sentences into English
-ones; both are pairs of token lists. This module holds what they share (``build_vocab``,
-``encode_pairs``, ``seq2seq_loader``, ``seq2seq_loss``), and for Tatoeba a split that keeps
-every normalised test sentence out of training (``load_translation``),
-tokens and vocabularies (``prepare_translation``), the book's model (``translation_model``)
-and its training recipe (``train_translation``). Decoding is ``seqbook.decode.translate``;
-BLEU is ``seqbook.metrics.sacrebleu_13a`` and ``bleu_by_length``.
+第 7 章把中文数字“翻译”成阿拉伯数字，把中文句子翻译成英文；两者都是词元列表的对。本模块放两者
+共用的部分（``build_vocab``、``encode_pairs``、``seq2seq_loader``、``seq2seq_loss``），以及 Tatoeba
+的划分（``load_translation``，规范化后的测试句不会出现在训练集中）、词元与词表
+（``prepare_translation``）、本书的模型（``translation_model``）和训练配方（``train_translation``）。
+解码用 ``seqbook.decode.translate``；BLEU 用 ``seqbook.metrics.sacrebleu_13a`` 与 ``bleu_by_length``。
 """
 
 import random
@@ -43,16 +41,16 @@ from seqbook.text import (
 )
 from seqbook.train import History, fit
 
-Pair = tuple[list[str], list[str]]  # (source tokens, target tokens)
+Pair = tuple[list[str], list[str]]  # (源词元, 目标词元)
 
 
 def build_vocab(sentences: Sequence[Sequence[str]], min_freq: int = 1) -> Vocab:
-    """A vocabulary of the tokens seen at least ``min_freq`` times, with <bos> and <eos> reserved."""
+    """至少出现 ``min_freq`` 次的词元组成的词表，并保留 <bos> 与 <eos>。"""
     return Vocab([list(s) for s in sentences], min_freq=min_freq, reserved_tokens=[BOS, EOS])
 
 
 def encode_pairs(pairs: Sequence[Pair], src_vocab: Vocab, tgt_vocab: Vocab) -> list[tuple[list[int], list[int]]]:
-    """Token pairs as id pairs; the target is wrapped in <bos> ... <eos>."""
+    """把词元对编码成 id 对；目标序列包在 <bos> ... <eos> 之间。"""
     check_instance("src_vocab", src_vocab, Vocab)
     check_instance("tgt_vocab", tgt_vocab, Vocab)
     if BOS not in tgt_vocab or EOS not in tgt_vocab:
@@ -67,10 +65,10 @@ def encode_pairs(pairs: Sequence[Pair], src_vocab: Vocab, tgt_vocab: Vocab) -> l
 
 
 def seq2seq_loader(encoded: Sequence, batch_size: int = 64, *, shuffle: bool = False, seed: int = 0) -> DataLoader:
-    """A DataLoader of ``seq2seq_collate`` batches over ``encode_pairs`` output.
+    """``encode_pairs`` 结果上的 DataLoader，每批由 ``seq2seq_collate`` 整理。
 
-    Batches group pairs of similar target length, then source length: the decoder steps
-    through every padded target position, while the encoder skips source padding (packing).
+    先按目标长度、再按源长度把相近的对放进同一批：解码器要走过目标的每个（含填充的）位置，
+    而编码器靠打包跳过源序列的填充。
     """
     keys = [(len(tgt), len(src)) for src, tgt in encoded]
     sampler = BucketSampler(keys, batch_size, shuffle=shuffle, seed=seed)
@@ -78,7 +76,7 @@ def seq2seq_loader(encoded: Sequence, batch_size: int = 64, *, shuffle: bool = F
 
 
 def seq2seq_loss(model: nn.Module, batch, *, label_smoothing: float = 0.0) -> tuple[torch.Tensor, int]:
-    """Teacher-forced cross-entropy per real target token, and their number (for ``fit``)."""
+    """教师强制下每个真实目标词元的交叉熵，以及这些词元的个数（供 ``fit`` 使用）。"""
     src, src_lengths, tgt_in, tgt_out = batch
     return sequence_cross_entropy(model(src, src_lengths, tgt_in), tgt_out, label_smoothing=label_smoothing)
 
@@ -87,11 +85,10 @@ def seq2seq_loss(model: nn.Module, batch, *, label_smoothing: float = 0.0) -> tu
 
 @dataclass
 class TranslationData:
-    """Tatoeba split by Chinese source sentence.
+    """按中文源句划分的 Tatoeba。
 
-    ``train``: (Chinese, English) pairs, one per translation; ``val`` and ``test``: one
-    (Chinese, [English translations]) group per distinct source sentence, all its
-    translations being references.
+    ``train``：(中文, 英文) 对，每个译文一对；``val`` 与 ``test``：每个不同的源句一组
+    (中文, [英文译文])，它的所有译文都是参考译文。
     """
 
     train: list[tuple[str, str]]
@@ -100,7 +97,7 @@ class TranslationData:
 
 
 def group_by_source(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, list[str]]]:
-    """(english, chinese) pairs -> (chinese, [its distinct english translations]), in corpus order."""
+    """(英文, 中文) 对 -> (中文, [它的各个不同的英文译文])，按语料中的顺序。"""
     groups: dict[str, dict[str, None]] = {}
     for english, chinese in pairs:
         groups.setdefault(chinese, {})[english] = None
@@ -113,21 +110,22 @@ def _to_simplified() -> OpenCC:
 
 
 def normalize_chinese(text: str) -> str:
-    """The sentence in Simplified script without punctuation, symbols or spaces: 「你好！」 -> 你好."""
-    simplified = _to_simplified().convert(text)
+    """规范化中文句子：转成简体，去掉标点、符号和空白：「你好！」 -> 你好。"""
+    simplified = _to_simplified().convert(text)  # OpenCC 繁体转简体
+    # Unicode 类别 P 是标点，S 是符号，Z 是空白
     return "".join(c for c in simplified if not unicodedata.category(c).startswith(("P", "S", "Z")))
 
 
 def normalize_english(text: str) -> str:
-    """Lower-case words and numbers only: "Don't go!" -> "don't go"."""
+    """规范化英文句子：只留小写的词和数字："Don't go!" -> "don't go"。"""
     return " ".join(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("\u2019", "'")))
 
 
 def linked_groups(groups: Sequence[tuple[str, list[str]]]) -> list[list[tuple[str, list[str]]]]:
-    """Source groups joined when they share a normalised source or a normalised translation.
+    """把规范化后源句或译文相同的源句组连在一起，成为一个簇。
 
-    Two groups end up in one cluster if a chain of shared normalised sentences links them, so
-    splitting by cluster keeps every normalised sentence on one side of the split.
+    只要有一串相同的规范化句子把两组连起来，它们就落在同一个簇里；按簇划分，每个规范化句子
+    就只出现在划分的一边。
     """
     parent = list(range(len(groups)))
 
@@ -149,14 +147,11 @@ def linked_groups(groups: Sequence[tuple[str, list[str]]]) -> list[list[tuple[st
 
 
 def load_translation(val_size: int = 1000, test_size: int = 2000, seed: int = 0) -> TranslationData:
-    """Tatoeba cmn-eng as Chinese -> English, split so that nothing in the test set was seen.
+    """Tatoeba cmn-eng 的中译英数据，划分后测试集中的句子在训练时都没见过。
 
-    Pairs are grouped by Chinese source and the groups shuffled with ``seed``; groups that share
-    a source or a translation after normalisation (script, case and punctuation ignored) are
-    linked into clusters (``linked_groups``). Whole clusters are dealt out, in the order of
-    their first group, until the test set has ``test_size`` sources and the validation set
-    ``val_size``; the rest is training data. No normalised test source or test reference
-    therefore occurs in training.
+    按中文源句分组，用 ``seed`` 打乱各组；规范化（不计繁简、大小写和标点）后源句或译文相同的组
+    连成簇（``linked_groups``）。按各簇第一组的顺序整簇分配，直到测试集有 ``test_size`` 个源句、
+    验证集有 ``val_size`` 个；其余是训练数据。因此规范化后的测试源句和参考译文都不会出现在训练集中。
     """
     check_positive_int("val_size", val_size)
     check_positive_int("test_size", test_size)
@@ -165,7 +160,7 @@ def load_translation(val_size: int = 1000, test_size: int = 2000, seed: int = 0)
     if val_size + test_size >= len(groups):
         raise ValueError(f"val_size 和 test_size 应为正整数，且加起来小于源句数 {len(groups)}。")
     random.Random(seed).shuffle(groups)
-    clusters = linked_groups(groups)  # in the order of their first group
+    clusters = linked_groups(groups)  # 按各簇第一组的顺序
     test: list[tuple[str, list[str]]] = []
     val: list[tuple[str, list[str]]] = []
     train: list[tuple[str, str]] = []
@@ -181,7 +176,7 @@ def load_translation(val_size: int = 1000, test_size: int = 2000, seed: int = 0)
 
 @dataclass
 class PreparedTranslation:
-    """Tatoeba as tokens: training pairs, the two vocabularies, the test sources and references."""
+    """分好词的 Tatoeba：训练对、两个词表、测试源句与参考译文。"""
 
     train_pairs: list[Pair]
     src_vocab: Vocab
@@ -191,14 +186,14 @@ class PreparedTranslation:
 
 
 def prepare_translation(data: TranslationData, min_freq: int = 3) -> PreparedTranslation:
-    """Chinese characters and English words; vocabularies of the training tokens seen ``min_freq`` times."""
+    """中文按字、英文按词分词；两个词表只收训练集中至少出现 ``min_freq`` 次的词元。"""
     train_pairs = [(char_tokenize(chinese), english_tokenize(english)) for chinese, english in data.train]
     return PreparedTranslation(
         train_pairs,
-        build_vocab([src for src, _ in train_pairs], min_freq=min_freq),
-        build_vocab([tgt for _, tgt in train_pairs], min_freq=min_freq),
+        build_vocab([src for src, _ in train_pairs], min_freq=min_freq),  # 中文字表
+        build_vocab([tgt for _, tgt in train_pairs], min_freq=min_freq),  # 英文词表
         [char_tokenize(chinese) for chinese, _ in data.test],
-        [references for _, references in data.test],
+        [references for _, references in data.test],  # 参考译文保持未分词的字符串，BLEU 用 13a 分词
     )
 
 
@@ -211,10 +206,10 @@ def translation_model(
     hidden_size: int = 128,
     output_hidden: int = 256,
 ) -> Seq2Seq:
-    """The book's Chinese -> English model: a bidirectional GRU encoder and a GRU decoder,
-    with additive attention or (``attention=False``) with the encoder's summary only."""
+    """本书的中译英模型：双向 GRU 编码器与 GRU 解码器，带加性注意力；``attention=False`` 时
+    解码器只看编码器的摘要向量（最终状态）。"""
     check_bool("attention", attention)
-    encoder = Encoder(src_vocab_size, embedding_dim, hidden_size)
+    encoder = Encoder(src_vocab_size, embedding_dim, hidden_size)  # 默认是双向 GRU
     decoder_cls = AttentionDecoder if attention else Decoder
     decoder = decoder_cls(tgt_vocab_size, embedding_dim, hidden_size, encoder.output_size, output_hidden=output_hidden)
     return Seq2Seq(encoder, decoder)
@@ -231,13 +226,13 @@ def train_translation(
     clip_grad_norm: float = 5.0,
     seed: int = 0,
 ) -> History:
-    """Train on ``encode_pairs`` output with the book's recipe: Adam on batches of similar
-    length, label smoothing, gradient clipping. Returns ``fit``'s History."""
+    """用本书的配方在 ``encode_pairs`` 的结果上训练：Adam、长度相近的批次、标签平滑、梯度裁剪。
+    返回 ``fit`` 的 History。"""
     check_positive("lr", lr)
     dev = device()
     model.to(dev)
-    fused = dev.type in ("cpu", "cuda")  # one fused kernel per step instead of one per tensor
+    fused = dev.type in ("cpu", "cuda")  # 每步一个融合的内核，而不是每个张量一个
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=fused)
-    loader = seq2seq_loader(encoded, batch_size, shuffle=True, seed=seed)
-    loss_fn = partial(seq2seq_loss, label_smoothing=label_smoothing)
+    loader = seq2seq_loader(encoded, batch_size, shuffle=True, seed=seed)  # 按长度分桶、每轮打乱
+    loss_fn = partial(seq2seq_loss, label_smoothing=label_smoothing)  # 教师强制的交叉熵
     return fit(model, loader, loss_fn, optimizer, epochs, clip_grad_norm=clip_grad_norm, device=dev)

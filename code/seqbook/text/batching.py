@@ -1,5 +1,5 @@
-"""From id sequences to batches: padding, collate functions, one length-bucketing sampler
-and ``make_loader``; windows of one long token stream for language models (``stream_loader``)."""
+"""从 id 序列到批次：填充、整理函数、按长度分桶的采样器与 ``make_loader``；
+以及语言模型用的长词元流窗口（``stream_loader``）。"""
 
 import math
 from collections.abc import Callable, Sequence
@@ -20,16 +20,16 @@ from seqbook.checks import (
 from seqbook.runtime import offset_seed
 from seqbook.text.vocab import PAD_ID
 
-IGNORE_INDEX = -100  # the label that torch.nn.CrossEntropyLoss skips by default
+IGNORE_INDEX = -100  # torch.nn.CrossEntropyLoss 默认跳过的标签
 
 
 def pad(
     sequences: Sequence, max_len: int | None = None, pad_id: int = PAD_ID, truncate: str = "right"
 ) -> torch.Tensor:
-    """Stack id sequences into a LongTensor (batch, max_len), filling the end with ``pad_id``.
+    """把 id 序列叠成 LongTensor (B, max_len)，末尾用 ``pad_id`` 填充。
 
-    ``max_len=None`` uses the longest sequence. A longer sequence is cut: ``truncate="right"``
-    keeps its start, ``truncate="left"`` keeps its end.
+    ``max_len=None`` 表示用最长序列的长度。更长的序列被截断：``truncate="right"`` 保留开头，
+    ``truncate="left"`` 保留结尾。
     """
     check_not_empty("sequences", sequences, "pad 至少需要一个序列。")
     if max_len is not None:
@@ -50,13 +50,12 @@ def collate(
     max_len: int | None = None,
     label_pad_id: int = IGNORE_INDEX,
 ) -> tuple:
-    """Collate for ``DataLoader(collate_fn=collate)``; change a default with functools.partial.
+    """用于 ``DataLoader(collate_fn=collate)`` 的整理函数；改默认值请用 functools.partial。
 
-    Items are id sequences, or ``(ids, label)`` pairs. Returns ``(ids, lengths)`` or
-    ``(ids, lengths, labels)``: ``ids`` a padded LongTensor (batch, time), ``lengths`` a
-    LongTensor (batch,) for ``pack_padded_sequence``. A label that is a number gives a tensor
-    (batch,); a label per token (a sequence) is padded with ``label_pad_id``, which
-    ``CrossEntropyLoss`` ignores.
+    每个样本是 id 序列，或 ``(ids, label)`` 对。返回 ``(ids, lengths)`` 或 ``(ids, lengths, labels)``：
+    ``ids`` 是填充后的 LongTensor (B, T)，``lengths`` 是给 ``pack_padded_sequence`` 用的 (B,)。
+    标签是一个数时得到 (B,) 的张量；每个词元一个标签（序列）时用 ``label_pad_id`` 填充，
+    ``CrossEntropyLoss`` 会忽略它。
     """
     if len(batch) == 0:
         raise ValueError("collate 收到了空的批次；请检查 Dataset 的长度。")
@@ -78,10 +77,10 @@ def _is_sequence(x) -> bool:
 
 
 def lm_collate(sequences: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Inputs and targets for next-token prediction, both (batch, time).
+    """预测下一个词元的输入与目标，都是 (B, T)。
 
-    inputs = sequence[:-1] padded with <pad>; targets = sequence[1:] padded with
-    IGNORE_INDEX, which the cross-entropy loss skips.
+    inputs = sequence[:-1]，用 <pad> 填充；targets = sequence[1:]，用交叉熵跳过的
+    IGNORE_INDEX 填充。
     """
     if any(len(s) < 2 for s in sequences):
         raise ValueError("每个序列至少要有 2 个词元（例如 <bos> 和 <eos>），才能构成一个预测目标。")
@@ -91,10 +90,10 @@ def lm_collate(sequences: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.
 
 
 def seq2seq_collate(batch: Sequence[tuple[Sequence[int], Sequence[int]]]):
-    """(src, src_lengths, tgt_in, tgt_out) for a batch of (source ids, <bos> target ids <eos>).
+    """把一批 (源 id, <bos> 目标 id <eos>) 整理成 (src, src_lengths, tgt_in, tgt_out)。
 
-    src (N, S) is padded with <pad>; tgt_in = target[:-1] (starts with <bos>) padded with
-    <pad>; tgt_out = target[1:] (ends with <eos>) padded with IGNORE_INDEX, which the loss skips.
+    src (B, S) 用 <pad> 填充；tgt_in = target[:-1]（以 <bos> 开头）用 <pad> 填充；
+    tgt_out = target[1:]（以 <eos> 结尾）用损失跳过的 IGNORE_INDEX 填充。
     """
     if len(batch) == 0:
         raise ValueError("seq2seq_collate 收到了空的批次。")
@@ -109,17 +108,14 @@ def seq2seq_collate(batch: Sequence[tuple[Sequence[int], Sequence[int]]]):
 
 
 class BucketSampler(Sampler[list[int]]):
-    """Batches of indices whose sequences have similar lengths, so little of a batch is padding.
+    """按长度分桶：每批的序列长度相近，批内的填充就少。
 
-    ``lengths[i]`` is the sort key of example i: a length, or a tuple such as (target
-    length, source length). With ``shuffle`` (for training) the indices are shuffled,
-    cut into pools of ``batch_size * pool_batches``, each pool is sorted by length and cut
-    into batches, and the batches are shuffled. Without shuffle (for evaluation) all
-    examples are sorted by length once.
+    ``lengths[i]`` 是样本 i 的排序键：一个长度，或 (目标长度, 源长度) 这样的元组。``shuffle``
+    时（训练用）先打乱下标，切成每 ``batch_size * pool_batches`` 个一池，每池按长度排序后切成
+    批，再打乱各批的顺序。不 shuffle 时（评估用）所有样本按长度排序一次。
 
-    The order is a function of ``seed`` (plus ``seed_offset()``) and the epoch only, set by
-    ``set_epoch`` (``seqbook.train.fit`` calls it before every epoch): iterating the
-    sampler, for instance to peek at one batch, never changes the batches that follow.
+    顺序只取决于 ``seed``（加上 ``seed_offset()``）和轮次（``set_epoch`` 设定，
+    ``seqbook.train.fit`` 每轮之前调用）：遍历采样器（例如看一眼某一批）不会改变之后的批次。
     """
 
     def __init__(
@@ -143,12 +139,12 @@ class BucketSampler(Sampler[list[int]]):
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
-        """Choose the epoch whose order the next iteration gives."""
+        """设定轮次：下一次遍历给出这一轮的顺序。"""
         check_int_at_least("epoch", epoch, 0)
         self.epoch = epoch
 
     def _batches(self, indices: list[int]) -> list[list[int]]:
-        ordered = sorted(indices, key=self.lengths.__getitem__)  # stable: ties keep their order
+        ordered = sorted(indices, key=self.lengths.__getitem__)  # 稳定排序：长度相同的保持原顺序
         return [ordered[i : i + self.batch_size] for i in range(0, len(ordered), self.batch_size)]
 
     def __iter__(self):
@@ -179,12 +175,11 @@ def make_loader(
     collate_fn: Callable = collate,
     key: Callable | None = None,
 ) -> DataLoader:
-    """A DataLoader over ``examples``: (token ids, label) or (token ids, tags) pairs by default.
+    """``examples`` 上的 DataLoader；默认每个样本是 (词元 id, 标签) 或 (词元 id, 标注) 对。
 
-    ``bucket=True`` (for training) groups examples of similar ``key(example)`` (default: the
-    length of the token ids) with :class:`BucketSampler`, in an order set by ``seed`` and
-    the epoch; ``bucket=False`` (for evaluation) keeps the given order. ``collate_fn``
-    turns a list of examples into tensors (default :func:`collate`).
+    ``bucket=True``（训练用）用 :class:`BucketSampler` 把 ``key(样本)``（默认是词元 id 的长度）
+    相近的样本放进同一批，顺序由 ``seed`` 和轮次决定；``bucket=False``（评估用）保持给定的顺序。
+    ``collate_fn`` 把一组样本变成张量（默认 :func:`collate`）。
     """
     check_positive_int("batch_size", batch_size)
     check_not_empty("examples", examples, "没有样本可以分批。")
@@ -204,11 +199,10 @@ def make_loader(
 
 
 class StreamBatch(NamedTuple):
-    """One batch of windows cut from a long token stream (see :func:`stream_loader`).
+    """从一长串词元流中切出的一批窗口（见 :func:`stream_loader`）。
 
-    ``inputs`` and ``targets`` are (batch, num_steps); ``targets`` are ``inputs`` shifted by
-    one token. ``starts`` (batch,) is the position in the stream of each row's first input
-    token, so a loss can tell whether a batch continues the previous one.
+    ``inputs`` 与 ``targets`` 都是 (B, num_steps)，``targets`` 是 ``inputs`` 后移一个词元。
+    ``starts`` (B,) 是每行第一个输入词元在流中的位置，损失据此判断这一批是否接着上一批。
     """
 
     inputs: torch.Tensor
@@ -217,19 +211,16 @@ class StreamBatch(NamedTuple):
 
 
 class StreamSampler(Sampler[list[int]]):
-    """Batches of window starts over a stream of ``num_tokens`` ids, for language models on long text.
+    """长文本语言模型用的采样器：在 ``num_tokens`` 个 id 的词元流上，每批给出各窗口的起点。
 
-    The stream is cut into windows of ``num_steps`` inputs (and targets one token later).
-    ``sequential=True`` (sequential partitioning): the stream is split into ``batch_size``
-    equal parts, and batch k holds the k-th window of every part, so row i of batch k+1
-    continues row i of batch k exactly, and a model may carry its state from one batch to the
-    next. ``sequential=False`` (random partitioning): the windows in random order (with
-    ``shuffle``), ``batch_size`` at a time, no row continuing another.
+    词元流被切成 ``num_steps`` 个输入一个的窗口（目标晚一个词元）。``sequential=True``（顺序分区）：
+    把流等分成 ``batch_size`` 段，第 k 批取每段的第 k 个窗口，所以第 k+1 批的第 i 行恰好接着
+    第 k 批的第 i 行，模型可以把状态带到下一批。``sequential=False``（随机分区）：窗口按随机
+    顺序（``shuffle`` 时）每 ``batch_size`` 个一批，行与行互不衔接。
 
-    With ``shuffle`` (for training) the windows begin at a random offset in [0, num_steps),
-    so the cuts move from epoch to epoch; the order is a function of ``seed`` (plus
-    ``seed_offset()``) and the epoch only (``set_epoch``, which ``seqbook.train.fit`` calls).
-    Without shuffle (for evaluation) the offset is 0 and the order fixed.
+    ``shuffle`` 时（训练用）窗口从 [0, num_steps) 中的一个随机偏移开始，切点每轮都在移动；顺序
+    只取决于 ``seed``（加上 ``seed_offset()``）和轮次（``set_epoch``，``seqbook.train.fit`` 会调用）。
+    不 shuffle 时（评估用）偏移为 0，顺序固定。
     """
 
     def __init__(
@@ -259,13 +250,16 @@ class StreamSampler(Sampler[list[int]]):
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
-        """Choose the epoch whose offset and order the next iteration gives."""
+        """设定轮次：下一次遍历给出这一轮的偏移与顺序。"""
         check_int_at_least("epoch", epoch, 0)
         self.epoch = epoch
 
     def batches(self) -> list[list[int]]:
-        """Every batch of this epoch, as lists of window starts."""
-        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        """这一轮的所有批次，每批是各窗口起点的列表。
+
+        shuffle 时从 [0, num_steps) 中的一个随机偏移开始切。
+        """
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)  # 只由种子和轮次决定
         offset = int(torch.randint(self.num_steps, (1,), generator=generator)) if self.shuffle else 0
         usable = self.num_tokens - 1 - offset  # 每个输入词元后面都要有一个目标词元
         if self.sequential:
@@ -287,7 +281,7 @@ class StreamSampler(Sampler[list[int]]):
 
 
 class _Windows(Dataset):
-    """Window ``start`` of a stream: (inputs, targets, start)."""
+    """词元流中从 ``start`` 开始的窗口：(inputs, targets, start)。"""
 
     def __init__(self, ids: torch.Tensor, num_steps: int):
         self.ids, self.num_steps = ids, num_steps
@@ -314,11 +308,10 @@ def stream_loader(
     shuffle: bool = True,
     seed: int = 0,
 ) -> DataLoader:
-    """A DataLoader of :class:`StreamBatch` (inputs, targets, starts) over one long id stream.
+    """在一长串 id 上给出 :class:`StreamBatch`（inputs, targets, starts）的 DataLoader。
 
-    The windows and their order come from :class:`StreamSampler`: ``sequential=True`` for
-    sequential partitioning (row i of each batch continues row i of the batch before),
-    ``sequential=False`` for random partitioning; ``shuffle=False`` for evaluation.
+    窗口及其顺序来自 :class:`StreamSampler`：``sequential=True`` 为顺序分区（每批的第 i 行接着
+    上一批的第 i 行），``sequential=False`` 为随机分区；评估时用 ``shuffle=False``。
     """
     check_not_empty("ids", ids, "词元流为空。")
     stream = torch.as_tensor(ids, dtype=torch.long)

@@ -1,8 +1,7 @@
-"""Dictionary-based segmentation by maximum matching: forward, backward and bidirectional.
+"""基于词典的最大匹配分词：正向、逆向与双向。
 
-Maximum matching needs nothing but a word list: at each position it takes the longest
-dictionary word that starts (forward) or ends (backward) there, and falls back to a single
-character when no word fits. It is the classic baseline that statistical segmenters beat.
+最大匹配只需要一份词表：在每个位置取从这里开始（正向）或在这里结束（逆向）的最长的词，
+没有词可取时退回单个字。它是统计分词方法要超过的经典基线。
 """
 
 from collections.abc import Collection
@@ -11,27 +10,25 @@ from seqbook.checks import check_positive_int, check_string
 
 
 def forward_max_match(text: str, words: Collection[str], max_len: int | None = None) -> list[str]:
-    """Cut ``text`` from left to right, always taking the longest word of ``words``.
+    """正向最大匹配：从左往右切分 ``text``，每次取 ``words`` 中最长的词。
 
-    ``max_len`` bounds the length of a match; ``None`` uses the longest word in ``words``
-    (pass it explicitly when segmenting many sentences with a large dictionary, to avoid
-    scanning the dictionary on every call). Characters not covered by any word become
-    single-character words; whitespace is kept as ordinary characters.
+    ``max_len`` 是一次匹配的最大长度；``None`` 表示用词表中最长的词的长度（词表很大、句子很多时
+    请显式传入，免得每次调用都扫一遍词表）。没有词覆盖的字单独成词；空白按普通字符处理。
     """
     max_len = _check(text, words, max_len)
     result, start = [], 0
     while start < len(text):
-        for end in range(min(start + max_len, len(text)), start, -1):
-            if end - start == 1 or text[start:end] in words:
+        for end in range(min(start + max_len, len(text)), start, -1):  # 从最长的候选开始试
+            if end - start == 1 or text[start:end] in words:  # 是词表中的词，或只剩一个字
                 break
         result.append(text[start:end])
-        start = end
+        start = end  # 从切下的词之后继续
     return result
 
 
 def backward_max_match(text: str, words: Collection[str], max_len: int | None = None) -> list[str]:
-    """Cut ``text`` from right to left, always taking the longest word of ``words`` that ends
-    at the current position; otherwise like :func:`forward_max_match`."""
+    """逆向最大匹配：从右往左切分 ``text``，每次取以当前位置结尾的最长的词；
+    其余与 :func:`forward_max_match` 相同。"""
     max_len = _check(text, words, max_len)
     result, end = [], len(text)
     while end > 0:
@@ -46,8 +43,8 @@ def backward_max_match(text: str, words: Collection[str], max_len: int | None = 
 def bidirectional_max_match(
     text: str, words: Collection[str], max_len: int | None = None
 ) -> list[str]:
-    """Run both directions and keep the better-looking result: fewer words first, then fewer
-    single-character words; on a full tie the backward result (the usual convention)."""
+    """双向最大匹配：两个方向各切一次，取看起来更好的结果——先比词数（少者好），再比单字词
+    的个数（少者好）；完全相同时按惯例取逆向的结果。"""
     max_len = _check(text, words, max_len)
     forward = forward_max_match(text, words, max_len)
     backward = backward_max_match(text, words, max_len)
@@ -59,7 +56,7 @@ def bidirectional_max_match(
 
 
 def _check(text: str, words: Collection[str], max_len: int | None) -> int:
-    """Validate the arguments; return the maximum match length to use."""
+    """检查参数；返回要用的最大匹配长度。"""
     check_string("text", text, allow_empty=True)
     if isinstance(words, str) or not isinstance(words, Collection):
         raise TypeError(
