@@ -17,7 +17,7 @@ FLOORS = [
     {"checks"},
     {"runtime", "data", "plot", "check"},
     {"text"},
-    {"nn", "losses", "metrics", "train"},
+    {"nn", "losses", "ctc", "metrics", "train"},
     {"stats", "decode", "embeddings"},
     {"tasks"},
 ]
