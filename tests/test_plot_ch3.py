@@ -68,11 +68,7 @@ def test_losses_above_the_linear_top_are_marked(drawn):
 
 def test_no_text_overlaps(drawn):
     fig, _ = drawn
-    renderer = fig.canvas.get_renderer()
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts(fig)]
-    for i, (a, box_a) in enumerate(boxes):
-        for b, box_b in boxes[i + 1 :]:
-            assert not box_a.overlaps(box_b), f"文字重叠：{a!r} 与 {b!r}"
+    assert plot.overlapping_texts(texts(fig)) == []
 
 
 def test_arguments_are_checked():

@@ -1,6 +1,5 @@
 """seqbook.plot.cells: the LSTM and GRU diagrams of chapters 4 and 5."""
 
-import itertools
 import warnings
 
 import matplotlib
@@ -26,17 +25,11 @@ def _labels(ax):
     return [t for t in ax.texts if t.get_text()]
 
 
-def _overlaps(ax):
-    renderer = ax.figure.canvas.get_renderer()
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in _labels(ax)]
-    return [(a, b) for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2) if box_a.overlaps(box_b)]
-
-
 @pytest.mark.parametrize("draw", [draw_lstm_cell, lambda: draw_gru_cell(False), lambda: draw_gru_cell(True)],
                          ids=["lstm", "gru-cho", "gru-pytorch"])
 def test_cell_diagrams_have_no_overlapping_text(draw):
     ax = _draw(draw)
-    assert _overlaps(ax) == []
+    assert plot.overlapping_texts(_labels(ax)) == []
     plt.close(ax.figure)
 
 

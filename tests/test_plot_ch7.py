@@ -1,6 +1,5 @@
 """seqbook.plot.seq2seq: the encoder-decoder diagrams and the beam-search tree of chapter 7."""
 
-import itertools
 import warnings
 
 import matplotlib
@@ -44,11 +43,7 @@ def visible_texts(ax):
 
 
 def assert_no_overlap(ax):
-    ax.figure.canvas.draw()
-    renderer = ax.figure.canvas.get_renderer()
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in visible_texts(ax)]
-    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
-        assert not box_a.overlaps(box_b), (a, b)
+    assert plot.overlapping_texts(visible_texts(ax)) == []
 
 
 @pytest.mark.parametrize("attention", [False, True])
