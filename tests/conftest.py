@@ -16,3 +16,17 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"严格模式（SEQBOOK_STRICT=1）不允许跳过测试：{reason}"
+
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The slowest notebooks first (``tools.bench.slowest_first``): with ``pytest -n 2 --dist loadfile``
+    the workers take files in this order, so the long ones run side by side early instead of one
+    of them alone at the end."""
+    import sys
+
+    sys.path.insert(0, str(config.rootpath))
+    from tools.bench import slowest_first
+
+    order = {path: rank for rank, path in enumerate(slowest_first(sorted({item.nodeid.split("::")[0] for item in items})))}
+    items.sort(key=lambda item: order[item.nodeid.split("::")[0]])

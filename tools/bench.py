@@ -74,6 +74,14 @@ def recorded_rows() -> dict[str, dict]:
     }
 
 
+def slowest_first(paths: list[str]) -> list[str]:
+    """``paths`` (relative to the repository) sorted by their recorded wall time, slowest first;
+    a notebook without a row keeps its place after them. ``pytest -n 2 --dist loadfile`` hands
+    out files in this order, so the long notebooks run side by side early, not one alone at the end."""
+    seconds = {name: row["seconds"] for name, row in recorded_rows().items()}
+    return sorted(paths, key=lambda path: seconds.get(path, 0.0), reverse=True)
+
+
 def table(rows: list[tuple[str, dict]]) -> str:
     import torch
 

@@ -336,7 +336,9 @@ def main(argv: list[str]) -> None:
         print(other_kernels())
         return
     if argv[:1] == ["--list"]:
-        print("\n".join(str(p.relative_to(ROOT)) for p in training_notebooks()))
+        from tools.bench import slowest_first
+
+        print("\n".join(slowest_first([str(p.relative_to(ROOT)) for p in training_notebooks()])))
         return
     render_only = argv == ["--render"]
     if not render_only and any(a.startswith("-") for a in argv):
